@@ -1,0 +1,68 @@
+"""Who sees which case, and in which role someone acts on it: the one place that decides.
+
+- IB, SMW and director see every case of the schools where they hold that role.
+- A teacher sees the cases of their school with a pupil of one of their classes,
+  and the cases they are assigned to (responsible teacher, coach).
+- Nobody sees another school's cases; a deactivated account sees nothing.
+"""
+
+from django.db.models import Q, QuerySet
+
+from schools.models import Membership, Role
+
+SCHOOL_WIDE_ROLES = (Role.IB, Role.SMW, Role.DIRECTOR)
+
+
+def _is_active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def visible_cases(user) -> QuerySet:
+    from cases.models import Case, CasePupil
+
+    if not _is_active(user):
+        return Case.objects.none()
+    memberships = Membership.objects.filter(user=user)
+    school_wide = memberships.filter(role__in=SCHOOL_WIDE_ROLES).values("school_id")
+    teaching = memberships.filter(role=Role.TEACHER).values("school_id")
+    own_class_cases = CasePupil.objects.filter(pupil__school_class__teachers=user).values("case_id")
+    assigned = (
+        Q(responsible_teacher=user)
+        | Q(coach_bully=user)
+        | Q(coach_victim=user)
+        | Q(coach_group=user)
+    )
+    return Case.objects.filter(
+        Q(school_id__in=school_wide)
+        | (Q(school_id__in=teaching) & (Q(pk__in=own_class_cases) | assigned))
+    )
+
+
+def can_see_case(user, case) -> bool:
+    return visible_cases(user).filter(pk=case.pk).exists()
+
+
+def acting_roles(user, case) -> set[str]:
+    """The roles in which ``user`` may act on ``case``: empty if they may not see it."""
+    if not _is_active(user):
+        return set()
+    roles = set(
+        Membership.objects.filter(user=user, school_id=case.school_id).values_list(
+            "role", flat=True
+        )
+    )
+    if Role.TEACHER in roles and not _teaches_case(user, case):
+        roles.discard(Role.TEACHER)
+    roles.discard(Role.ADMIN)  # the beheerder manages data; they do not act on cases
+    return roles
+
+
+def _teaches_case(user, case) -> bool:
+    if user.pk in {
+        case.responsible_teacher_id,
+        case.coach_bully_id,
+        case.coach_victim_id,
+        case.coach_group_id,
+    }:
+        return True
+    return case.case_pupils.filter(pupil__school_class__teachers=user).exists()

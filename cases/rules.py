@@ -1,0 +1,176 @@
+"""Who may fire a transition (permissions) and what must be true first (guards).
+
+Each guard knows how to say in Dutch what is missing; each permission knows how
+to say who may act. ``services.case_transition`` collects these messages when
+it refuses a transition. Models are imported lazily: this module is imported by
+``cases.models`` itself.
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.utils.translation import gettext_lazy as _
+
+from schools.models import Role
+
+
+class Permission:
+    """A django-fsm permission: the user acts in one of ``roles`` on this case."""
+
+    def __init__(self, roles: Iterable[str], message):
+        self.roles = frozenset(roles)
+        self.message = message
+
+    def __call__(self, case, user) -> bool:
+        from cases.access import acting_roles
+
+        return bool(acting_roles(user, case) & self.roles)
+
+
+class Guard:
+    """A django-fsm condition with a Dutch explanation of what is missing."""
+
+    def __init__(self, problems: Callable[[object], list[str]]):
+        self.problems = problems
+
+    def __call__(self, case) -> bool:
+        return not self.problems(case)
+
+
+TEACHER_OR_IB = Permission(
+    [Role.TEACHER, Role.IB], _("Dit kan alleen de leerkracht van de casus of de intern begeleider.")
+)
+SMW_OR_IB = Permission(
+    [Role.SMW, Role.IB],
+    _("Dit kan alleen de schoolmaatschappelijk werker of de intern begeleider."),
+)
+IB_ONLY = Permission([Role.IB], _("Dit kan alleen de intern begeleider."))
+
+
+def _needs_role(role: str, message) -> Guard:
+    def problems(case):
+        return [] if any(cp.role == role for cp in case.case_pupils.all()) else [message]
+
+    return Guard(problems)
+
+
+HAS_VICTIM = _needs_role("victim", _("Koppel eerst de gepeste leerling aan de casus."))
+HAS_BULLY = _needs_role("bully", _("Koppel eerst de pester aan de casus."))
+
+
+def talk_recorded(kind: str) -> Guard:
+    def problems(case):
+        from cases.talks import TalkKind
+
+        if case.talk_is_recorded(kind):
+            return []
+        return [
+            _("Leg eerst het gesprek vast: %(talk)s (alle verplichte vragen beantwoord).")
+            % {"talk": TalkKind(kind).label}
+        ]
+
+    return Guard(problems)
+
+
+def _no_earlier_warning(case) -> list[str]:
+    """A bully who was warned in a one-off case before goes the repeated way."""
+    from cases.models import CasePupil, StateChange
+
+    bullies = [cp.pupil_id for cp in case.case_pupils.all() if cp.role == CasePupil.Role.BULLY]
+    earlier = (
+        StateChange.objects.filter(
+            transition="classify_one_off",
+            case__case_pupils__pupil_id__in=bullies,
+            case__case_pupils__role=CasePupil.Role.BULLY,
+        )
+        .exclude(case=case)
+        .values_list("case__reference", flat=True)
+        .distinct()
+    )
+    return [
+        _(
+            "Een pester in deze casus kreeg al eerder een waarschuwing (casus %(ref)s): "
+            "kies 'herhaald pesten'."
+        )
+        % {"ref": ref}
+        for ref in earlier
+    ]
+
+
+NO_EARLIER_WARNING = Guard(_no_earlier_warning)
+
+OUTCOME_NOTED = Guard(
+    lambda case: [] if case.outcome.strip() else [_("Noteer eerst hoe het is opgelost.")]
+)
+
+
+def review_says(*, stopped: bool) -> Guard:
+    def problems(case):
+        from cases.talks import TalkKind
+
+        if not case.talk_is_recorded(TalkKind.ONE_OFF_REVIEW):
+            return [_("Leg eerst het evaluatiegesprek vast.")]
+        answer = case.current_version(TalkKind.ONE_OFF_REVIEW).answers.get("bullying_stopped")
+        if stopped and answer != "yes":
+            return [_("Volgens het evaluatiegesprek is het pesten niet gestopt.")]
+        if not stopped and answer != "no":
+            return [_("Volgens het evaluatiegesprek is het pesten gestopt.")]
+        return []
+
+    return Guard(problems)
+
+
+def traject_closed(*, success: bool) -> Guard:
+    def problems(case):
+        from noblame.models import Traject
+
+        traject = Traject.objects.filter(case=case).first()
+        wanted = Traject.State.CLOSED_SUCCESS if success else Traject.State.CLOSED_INEFFECTIVE
+        if traject is not None and traject.state == wanted:
+            return []
+        if success:
+            return [_("De No Blame-aanpak is nog niet met succes afgesloten.")]
+        return [_("De No Blame-aanpak is nog niet afgesloten als niet effectief.")]
+
+    return Guard(problems)
+
+
+def _plan_signed(case) -> list[str]:
+    plan = case.plans.order_by("-version").first()
+    if plan is None:
+        return [_("Stel eerst het plan van aanpak op.")]
+    unsigned = [s.name for s in plan.signatories.all() if not s.signed_at]
+    if not plan.signatories.exists():
+        return [_("Het plan van aanpak heeft nog geen ondertekenaars.")]
+    if unsigned:
+        return [
+            _("Het plan van aanpak is nog niet getekend door: %(names)s.")
+            % {"names": ", ".join(unsigned)}
+        ]
+    return []
+
+
+PLAN_SIGNED = Guard(_plan_signed)
+
+
+def _coaches_assigned(case) -> list[str]:
+    missing = []
+    if case.coach_bully_id is None:
+        missing.append(_("Wijs een coach toe voor de pester."))
+    if case.coach_victim_id is None:
+        missing.append(_("Wijs een coach toe voor de gepeste leerling."))
+    return missing
+
+
+COACHES_ASSIGNED = Guard(_coaches_assigned)
+
+
+def _planned_talks_done(case) -> list[str]:
+    open_talks = case.talks.filter(cycle=case.cycle, planned_on__isnull=False, versions=None)
+    return [
+        _("Het geplande gesprek van %(date)s heeft nog geen uitkomst: %(talk)s.")
+        % {"date": talk.planned_on.strftime("%d-%m-%Y"), "talk": talk.get_kind_display()}
+        for talk in open_talks.order_by("planned_on")
+    ]
+
+
+PLANNED_TALKS_DONE = Guard(_planned_talks_done)

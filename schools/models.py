@@ -1,0 +1,212 @@
+"""The school's organisation: board, schools, classes (groepen), pupils, guardians, staff roles."""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class SchoolBoard(models.Model):
+    """A school board (schoolbestuur) runs one or more schools on one installation."""
+
+    name = models.CharField(_("naam"), max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = _("schoolbestuur")
+        verbose_name_plural = _("schoolbesturen")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class School(models.Model):
+    board = models.ForeignKey(
+        SchoolBoard, on_delete=models.PROTECT, related_name="schools", verbose_name=_("bestuur")
+    )
+    name = models.CharField(_("naam"), max_length=200)
+    town = models.CharField(_("plaats"), max_length=100, blank=True)
+    # Protocol dates the seeds give are defaults each school may change.
+    one_off_review_days = models.PositiveSmallIntegerField(
+        _("dagen tot het evaluatiegesprek (stap 2.2)"), default=14
+    )
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("scholen")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["board", "name"], name="school_unique_name_per_board"),
+            models.CheckConstraint(
+                condition=Q(one_off_review_days__gte=1, one_off_review_days__lte=90),
+                name="school_one_off_review_days_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+def current_school_year(today=None) -> str:
+    """The Dutch school year starts in August: 2026-2027 runs from Aug 2026 to July 2027."""
+    today = today or timezone.localdate()
+    start = today.year if today.month >= 8 else today.year - 1
+    return f"{start}-{start + 1}"
+
+
+def validate_school_year(value: str) -> None:
+    match = SCHOOL_YEAR_RE.match(value or "")
+    if not match or int(match.group(2)) != int(match.group(1)) + 1:
+        raise ValidationError(_("Schrijf het schooljaar als 2026-2027."))
+
+
+class SchoolClass(models.Model):
+    """A groep in one school year. Not called Group: that clashes with django.contrib.auth."""
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="classes", verbose_name=_("school")
+    )
+    school_year = models.CharField(_("schooljaar"), max_length=9, validators=[validate_school_year])
+    name = models.CharField(_("naam"), max_length=50, help_text=_("Bijvoorbeeld: groep 5a"))
+    teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="school_classes",
+        verbose_name=_("leerkrachten"),
+    )
+
+    class Meta:
+        verbose_name = _("groep")
+        verbose_name_plural = _("groepen")
+        ordering = ["school", "-school_year", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "school_year", "name"], name="class_unique_name_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.school_year})"
+
+
+class Pupil(models.Model):
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="pupils", verbose_name=_("school")
+    )
+    first_name = models.CharField(_("voornaam"), max_length=100)
+    last_name = models.CharField(
+        _("achternaam"), max_length=100, help_text=_("Met tussenvoegsel, bijvoorbeeld: de Vries")
+    )
+    school_class = models.ForeignKey(
+        SchoolClass,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pupils",
+        verbose_name=_("groep"),
+    )
+    date_of_birth = models.DateField(_("geboortedatum"), null=True, blank=True)
+    left_on = models.DateField(_("datum van vertrek"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("leerling")
+        verbose_name_plural = _("leerlingen")
+        ordering = ["last_name", "first_name"]
+        indexes = [models.Index(fields=["school", "last_name", "first_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def clean(self) -> None:
+        if self.school_class_id and self.school_class.school_id != self.school_id:
+            raise ValidationError(
+                {"school_class": _("Deze groep hoort bij een andere school dan de leerling.")}
+            )
+
+
+class Guardian(models.Model):
+    """A parent or carer (ouder/verzorger). Parents have no login in this version."""
+
+    first_name = models.CharField(_("voornaam"), max_length=100)
+    last_name = models.CharField(_("achternaam"), max_length=100)
+    email = models.EmailField(_("e-mailadres"), blank=True)
+    phone = models.CharField(_("telefoon"), max_length=30, blank=True)
+    pupils = models.ManyToManyField(
+        Pupil, through="GuardianRelation", related_name="guardians", verbose_name=_("leerlingen")
+    )
+
+    class Meta:
+        verbose_name = _("ouder/verzorger")
+        verbose_name_plural = _("ouders/verzorgers")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class GuardianRelation(models.Model):
+    class Relation(models.TextChoices):
+        MOTHER = "mother", _("moeder")
+        FATHER = "father", _("vader")
+        PARENT = "parent", _("ouder")
+        CARER = "carer", _("verzorger")
+        GUARDIAN = "guardian", _("voogd")
+        OTHER = "other", _("anders")
+
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="guardian_relations")
+    guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="pupil_relations")
+    relation = models.CharField(_("relatie"), max_length=20, choices=Relation.choices)
+    has_custody = models.BooleanField(_("heeft gezag"), default=True)
+
+    class Meta:
+        verbose_name = _("relatie ouder/verzorger")
+        verbose_name_plural = _("relaties ouders/verzorgers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pupil", "guardian"], name="guardian_relation_unique_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.guardian} ({self.get_relation_display()} van {self.pupil})"
+
+
+class Role(models.TextChoices):
+    TEACHER = "teacher", _("leerkracht")
+    IB = "ib", _("intern begeleider")
+    SMW = "smw", _("schoolmaatschappelijk werker")
+    DIRECTOR = "director", _("directie")
+    ADMIN = "admin", _("beheerder")
+
+
+class Membership(models.Model):
+    """A staff member's role at one school; one person may work at two schools or hold two roles."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rol"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("rol op school")
+        verbose_name_plural = _("rollen op school")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "school", "role"], name="membership_unique_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} ({self.school})"
