@@ -125,6 +125,8 @@ PATHS[State.CLOSED] = [*PATHS[State.CLOSING], ("close", "teacher5")]
 
 def walk(case, state, p):
     for name, actor in PATHS[state]:
+        if name == "escalate" and case.state == State.ACTION_PLAN:
+            continue  # a pupil had No Blame before: classify_repeated skipped stap 3
         satisfy(case, name, p)
         services.case_transition(case, name, by=p[actor])
     assert case.state == state
