@@ -620,3 +620,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+def evidence_path(instance, filename: str) -> str:
+    """Random stored name: the original name (which may name a pupil) stays in the database."""
+    import uuid
+
+    return f"evidence/{instance.case.school_id}/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    """A file kept with a case, e.g. screenshots of digital bullying. Served only through a
+    view that checks who is asking; never from a public media URL."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence")
+    file = models.FileField(_("bestand"), upload_to=evidence_path)
+    original_name = models.CharField(_("oorspronkelijke naam"), max_length=255)
+    content_type = models.CharField(_("soort bestand"), max_length=100)
+    size = models.PositiveIntegerField(_("grootte in bytes"))
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(_("omschrijving"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("bewijsstuk")
+        verbose_name_plural = _("bewijsstukken")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
