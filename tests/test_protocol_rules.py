@@ -227,9 +227,7 @@ def test_signal_without_a_victim_is_refused(school, people, bully):
         )
 
 
-def test_signal_with_a_pupil_of_another_school_is_refused(
-    school, other_school, people, victim
-):
+def test_signal_with_a_pupil_of_another_school_is_refused(school, other_school, people, victim):
     from schools.models import Pupil
 
     stranger = Pupil.objects.create(school=other_school, first_name="Eva", last_name="Smit")
