@@ -38,6 +38,21 @@ def visible_cases(user) -> QuerySet:
     )
 
 
+def visible_pupils(user) -> QuerySet:
+    """Pupils whose names ``user`` may see: a teacher those of their own classes, IB, SMW and
+    director every pupil of their schools."""
+    from schools.models import Pupil, SchoolClass
+
+    if not _is_active(user):
+        return Pupil.objects.none()
+    memberships = Membership.objects.filter(user=user)
+    school_wide = memberships.filter(role__in=SCHOOL_WIDE_ROLES).values("school_id")
+    own_classes = SchoolClass.objects.filter(
+        teachers=user, school__memberships__user=user, school__memberships__role=Role.TEACHER
+    ).values("pk")
+    return Pupil.objects.filter(Q(school_id__in=school_wide) | Q(school_class_id__in=own_classes))
+
+
 def can_see_case(user, case) -> bool:
     return visible_cases(user).filter(pk=case.pk).exists()
 
