@@ -37,3 +37,9 @@ def test_static_assets_come_from_the_project(client, people):
 
     assert "/static/vendor/bootstrap/bootstrap.min.css" in html
     assert "cdn" not in html.lower()
+
+
+def test_an_english_browser_still_gets_dutch(client, db):
+    response = client.get(reverse("login"), headers={"accept-language": "en-US,en;q=0.9"})
+
+    assert "Gebruikersnaam" in response.content.decode()
