@@ -1,22 +1,115 @@
-"""Case pages. Every view fetches cases through ``access.visible_cases``."""
+"""Case pages: start page, signal form, case page, talks, dashboard and "Te doen".
+
+Every view fetches cases through ``access.visible_cases`` (404 for a case the
+user may not see) and changes them only through ``cases.services``.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
 
-from cases.access import visible_cases
-from cases.models import OPEN_STATES
-from cases.services import TransitionRefused, available_transitions, case_transition
+from cases import queries, services
+from cases.access import SCHOOL_WIDE_ROLES, visible_cases, visible_pupils
+from cases.evidence import evidence_store
+from cases.forms import (
+    AddPupilForm,
+    CoachesForm,
+    DashboardFilterForm,
+    EvidenceForm,
+    OutcomeForm,
+    SignalForm,
+    TalkForm,
+    TalkPlanForm,
+    TransitionForm,
+)
+from cases.guidance import DECISION_AID, TALK_GUIDANCE
+from cases.models import OPEN_STATES, CasePupil, Evidence, Notification, State
+from cases.rules import TEACHER_OR_IB, Permission
+from cases.signs import WARNING_SIGNS
+from cases.steps import ANYTIME_TALKS, STATE_HELP, TALKS_BY_STATE, transition_label
+from cases.talks import TalkKind
+from cases.templatetags.cases_ui import roles_of
+from schools.models import Role
+
+# Who records talks, notes, evidence and pupils on a case: not the director (who
+# reads) and not the beheerder (who manages data).
+CASE_WORKERS = Permission(
+    [Role.TEACHER, Role.IB, Role.SMW],
+    gettext_lazy(
+        "Dit kan alleen de leerkracht van de casus, de intern begeleider of de "
+        "schoolmaatschappelijk werker."
+    ),
+)
+PLANNING_STATES = (
+    State.ACTION_PLAN,
+    State.COACHING,
+    State.TALKS,
+    State.REFLECTION,
+    State.GROUP_DISCUSSION,
+    State.BACK_IN_CLASS,
+)
+
+
+def _case_for(request, pk, *related):
+    return get_object_or_404(visible_cases(request.user).select_related("school", *related), pk=pk)
+
+
+def _require(permission, case, user):
+    if not permission(case, user):
+        raise PermissionDenied(permission.message)
+
+
+# --- start, lists, te doen -------------------------------------------------------------
+
+
+@login_required
+def start(request):
+    """The start page: what this person's job asks of them today."""
+    roles = roles_of(request.user)
+    open_cases = queries.involved_cases(request.user).filter(state__in=OPEN_STATES)
+    context = {
+        "roles": roles,
+        "works_on_cases": bool(roles - {Role.ADMIN}),
+        "today": timezone.localdate(),
+        "todo": queries.todo_for(request.user),
+        "notifications": Notification.objects.filter(user=request.user, read_at__isnull=True)
+        .select_related("case")
+        .order_by("-created_at")[:10],
+        "my_cases": queries.with_list_data(open_cases.order_by("-created_at"))[:10],
+    }
+    if roles & set(SCHOOL_WIDE_ROLES):
+        context["waiting_count"] = queries.waiting_for_ib(request.user).count()
+        context["overdue_count"] = len(queries.overdue_talks(request.user))
+        context["counts"] = queries.counts_per_state(visible_cases(request.user))
+    if Role.SMW in roles:
+        context["support_group_cases"] = queries.with_list_data(
+            visible_cases(request.user)
+            .filter(state=State.SUPPORT_GROUP)
+            .select_related("traject")
+            .order_by("created_at")
+        )
+    return render(request, "cases/start.html", context)
 
 
 @login_required
 def case_list(request):
-    cases = visible_cases(request.user).select_related("school").order_by("-created_at")
+    cases = queries.with_list_data(visible_cases(request.user).order_by("-created_at"))
+    cases = list(cases)
     return render(
         request,
         "cases/case_list.html",
         {
+            "teacher_only": roles_of(request.user) <= {Role.TEACHER},
+            "today": timezone.localdate(),
             "open_cases": [c for c in cases if c.state in OPEN_STATES],
             "closed_cases": [c for c in cases if c.state not in OPEN_STATES],
         },
@@ -24,30 +117,402 @@ def case_list(request):
 
 
 @login_required
-def case_detail(request, pk):
-    case = get_object_or_404(visible_cases(request.user).select_related("school"), pk=pk)
+def todo(request):
     return render(
         request,
-        "cases/case_detail.html",
+        "cases/todo.html",
+        {"todo": queries.todo_for(request.user), "today": timezone.localdate()},
+    )
+
+
+@login_required
+def dashboard(request):
+    """The IB's overview: action lists, figures per stap, two charts and a filtered list."""
+    if not roles_of(request.user) & set(SCHOOL_WIDE_ROLES):
+        raise PermissionDenied(
+            _("Het overzicht is er voor de intern begeleider, de smw en de directie.")
+        )
+    form = DashboardFilterForm(request.GET or None, user=request.user)
+    filters = queries.Filters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = queries.Filters(
+            school_class=data["school_class"],
+            state=data["state"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            pupil=data["pupil"],
+        )
+    cases = queries.filtered_cases(request.user, filters)
+    per_month = queries.signals_per_month(cases, filters.date_from, filters.date_to)
+    per_place = queries.signals_per_place(cases)
+    page = Paginator(queries.with_list_data(cases.order_by("-created_at")), 25).get_page(
+        request.GET.get("pagina")
+    )
+    query = request.GET.copy()
+    query.pop("pagina", None)
+    return render(
+        request,
+        "cases/dashboard.html",
         {
-            "case": case,
-            "case_pupils": case.case_pupils.select_related("pupil", "pupil__school_class"),
-            "transitions": available_transitions(case, request.user),
-            "state_changes": case.state_changes.select_related("by"),
-            "talks": case.talks.prefetch_related("versions"),
+            "form": form,
+            "waiting": queries.with_list_data(queries.waiting_for_ib(request.user)),
+            "overdue": queries.overdue_talks(request.user),
+            "counts": queries.counts_per_state(cases),
+            "per_month": per_month,
+            "per_month_rows": zip(per_month["labels"], per_month["values"], strict=True),
+            "per_place": per_place,
+            "per_place_rows": zip(per_place["labels"], per_place["values"], strict=True),
+            "today": timezone.localdate(),
+            "page": page,
+            "query": query.urlencode(),
         },
     )
+
+
+# --- a new signal ----------------------------------------------------------------------
+
+
+@login_required
+def signal_new(request):
+    form = SignalForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        pupils = data["pupils"]
+        try:
+            with transaction.atomic():
+                case = services.case_create(
+                    school=pupils[0][0].school,
+                    by=request.user,
+                    pupils=pupils,
+                    reporter_kind=data["reporter_kind"],
+                    reporter_name=data["reporter_name"],
+                    signal_date=data["signal_date"],
+                    place=data["place"],
+                    description=data["description"],
+                    warning_signs=data["warning_signs"],
+                    is_digital=data["is_digital"],
+                )
+                for upload in data["evidence"]:
+                    evidence_store(case, upload, by=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("De melding is opgeslagen als casus %(ref)s.") % {"ref": case.reference},
+            )
+            return redirect("cases:list")
+    return render(
+        request,
+        "cases/signal_form.html",
+        {"form": form, "chosen": form.chosen_pupils(), "roles": CasePupil.Role.choices},
+    )
+
+
+@login_required
+@require_GET
+def pupil_search(request):
+    """htmx: pupils the user may see whose name matches; already chosen ones left out."""
+    text = request.GET.get("q", "").strip()
+    pupils = []
+    if len(text) >= 2:
+        chosen = [i for i in request.GET.getlist("pupil") if i.isdigit()]
+        pupils = (
+            queries.pupils_matching(request.user, text)
+            .filter(left_on__isnull=True)
+            .exclude(pk__in=chosen)
+            .select_related("school_class")
+            .order_by("first_name", "last_name")[:10]
+        )
+    return render(request, "cases/_pupil_results.html", {"pupils": pupils, "text": text})
+
+
+@login_required
+@require_GET
+def pupil_row(request):
+    """htmx: one picked pupil as a row with a role choice."""
+    pupil = get_object_or_404(
+        visible_pupils(request.user).select_related("school_class"), pk=request.GET.get("id")
+    )
+    chosen = [i for i in request.GET.getlist("pupil") if i.isdigit()]
+    role = "" if chosen else CasePupil.Role.VICTIM
+    return render(
+        request,
+        "cases/_pupil_row.html",
+        {
+            "pupil": pupil,
+            "role": role,
+            "roles": CasePupil.Role.choices,
+            "duplicate": str(pupil.pk) in chosen,
+            "clear_results": True,
+        },
+    )
+
+
+# --- the case page ---------------------------------------------------------------------
+
+
+@login_required
+def case_detail(request, pk):
+    case = _case_for(
+        request,
+        pk,
+        "logged_by",
+        "responsible_teacher",
+        "ib",
+        "smw",
+        "coach_bully",
+        "coach_victim",
+        "coach_group",
+    )
+    user = request.user
+    Notification.objects.filter(user=user, case=case, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    transitions = [
+        (name, transition_label(name, case.state), problems)
+        for name, problems in services.available_transitions(case, user)
+    ]
+    may_work = CASE_WORKERS(case, user)
+    case_pupils = list(case.case_pupils.select_related("pupil", "pupil__school_class"))
+    for cp in case_pupils:
+        cp.dossier_url = _dossier_url(cp.pupil_id)
+    talks = list(case.talks.filter(cycle=case.cycle).prefetch_related("versions"))
+    context = {
+        "case": case,
+        "case_pupils": case_pupils,
+        "signs": [label for slug, label in WARNING_SIGNS if slug in case.warning_signs],
+        "state_help": STATE_HELP[case.state],
+        "transitions": transitions,
+        "needed": _still_needed(transitions),
+        "transition_form": TransitionForm(),
+        "may_work": may_work,
+        "talks_now": _talks_now(case, talks),
+        "planned": [t for t in talks if t.planned_on and not t.versions.all()],
+        "anytime_talks": [(k, TalkKind(k).label) for k in ANYTIME_TALKS],
+        "timeline": queries.case_timeline(case),
+        "evidence": case.evidence.all(),
+        "today": timezone.localdate(),
+    }
+    if case.state == State.ASSESSMENT:
+        context["decision_aid"] = DECISION_AID
+        context["earlier"] = queries.earlier_cases(case)
+        context["earlier_visible"] = set(
+            visible_cases(user)
+            .filter(pk__in=[cp.case_id for cp in context["earlier"]])
+            .values_list("pk", flat=True)
+        )
+    if may_work and case.state != State.CLOSED:
+        context["evidence_form"] = EvidenceForm()
+        context["add_pupil_form"] = AddPupilForm(case=case, user=user)
+        if case.state == State.RESOLVED_OTHER:
+            context["outcome_form"] = OutcomeForm(initial={"outcome": case.outcome})
+        if case.state in PLANNING_STATES:
+            context["plan_talk_form"] = TalkPlanForm()
+        if (
+            case.state == State.COACHING
+            and TEACHER_OR_IB(case, user)
+            and not (case.coach_bully_id and case.coach_victim_id)
+        ):
+            context["coaches_form"] = CoachesForm(case=case)
+    return render(request, "cases/case_detail.html", context)
+
+
+def _still_needed(transitions) -> list[str]:
+    """When nothing can fire yet: every distinct reason, in order."""
+    if any(not problems for _name, _label, problems in transitions):
+        return []
+    return list(dict.fromkeys(p for _n, _l, problems in transitions for p in problems))
+
+
+def _talks_now(case, talks):
+    """The protocol talks of the current stap, each with its newest version (or None)."""
+    rows = []
+    for kind in TALKS_BY_STATE.get(case.state, ()):
+        held = [t for t in talks if t.kind == kind and t.versions.all()]
+        latest = max(
+            (v for t in held for v in t.versions.all()),
+            key=lambda v: (v.talk.created_at, v.number),
+            default=None,
+        )
+        rows.append((kind, TalkKind(kind).label, latest))
+    return rows
+
+
+def _dossier_url(pupil_id) -> str:
+    """The pupil's dossier page, once the dossier pages exist."""
+    try:
+        return reverse("cases:dossier", args=[pupil_id])
+    except NoReverseMatch:
+        return ""
 
 
 @login_required
 @require_POST
 def case_fire(request, pk, name):
-    case = get_object_or_404(visible_cases(request.user), pk=pk)
+    case = _case_for(request, pk)
+    form = TransitionForm(request.POST)
+    remark = form.cleaned_data["remark"] if form.is_valid() else ""
     try:
-        case_transition(case, name, by=request.user, remark=request.POST.get("remark", ""))
-    except TransitionRefused as refused:
-        for reason in refused.reasons:
-            messages.error(request, reason)
+        services.case_transition(case, name, by=request.user, remark=remark)
+    except services.TransitionRefused as refused:
+        messages.error(request, _("Dat kan nu niet:") + " " + " ".join(refused.reasons))
     else:
-        messages.success(request, case.stap_label)
+        messages.success(request, _("De casus staat nu in: %(stap)s") % {"stap": case.stap_label})
     return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+def talk(request, pk, kind):
+    """Record a talk of one kind (or a new version of it), with its guidance beside it."""
+    case = _case_for(request, pk)
+    if kind not in TalkKind.values:
+        raise Http404
+    if not CASE_WORKERS(case, request.user):
+        messages.error(request, CASE_WORKERS.message)
+        return redirect("cases:detail", pk=case.pk)
+    existing = None
+    if request.GET.get("gesprek"):
+        existing = get_object_or_404(case.talks, pk=request.GET["gesprek"], kind=kind)
+    version = existing.versions.order_by("-number").first() if existing else None
+    form = TalkForm(request.POST or None, kind=kind, case=case, version=version)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.talk_record(
+                case,
+                kind,
+                by=request.user,
+                held_on=data["held_on"],
+                answers=form.answers(),
+                notes=data["notes"],
+                confidential_notes=data["confidential_notes"],
+                staff=data["staff"],
+                pupils=data["pupils"],
+                guardians=data["guardians"],
+                talk=existing,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Gesprek vastgelegd: %(talk)s") % {"talk": TalkKind(kind).label}
+            )
+            return redirect(reverse("cases:detail", args=[case.pk]) + "#gesprekken")
+    return render(
+        request,
+        "cases/talk_form.html",
+        {
+            "case": case,
+            "kind_label": TalkKind(kind).label,
+            "form": form,
+            "guidance": TALK_GUIDANCE[kind],
+            "existing": existing,
+            "version": version,
+        },
+    )
+
+
+def _post_form(request, pk, form_class, permission=CASE_WORKERS, **form_kwargs):
+    """Shared start of the small POST-only forms of the case page."""
+    case = _case_for(request, pk)
+    _require(permission, case, request.user)
+    return case, form_class(request.POST, request.FILES or None, **form_kwargs)
+
+
+def _form_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
+@login_required
+@require_POST
+def case_outcome(request, pk):
+    case, form = _post_form(request, pk, OutcomeForm)
+    if form.is_valid():
+        services.case_note_outcome(case, form.cleaned_data["outcome"], by=request.user)
+        messages.success(request, _("De uitkomst is genoteerd."))
+    else:
+        _form_errors(request, form)
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def case_coaches(request, pk):
+    case = _case_for(request, pk)
+    _require(TEACHER_OR_IB, case, request.user)
+    form = CoachesForm(request.POST, case=case)
+    if form.is_valid():
+        services.case_assign_coaches(case, by=request.user, **form.cleaned_data)
+        messages.success(request, _("De coaches zijn vastgelegd."))
+    else:
+        _form_errors(request, form)
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def case_plan_talk(request, pk):
+    case, form = _post_form(request, pk, TalkPlanForm)
+    if form.is_valid():
+        services.talk_plan(
+            case, form.cleaned_data["kind"], form.cleaned_data["planned_on"], by=request.user
+        )
+        messages.success(request, _("Het gesprek is gepland."))
+    else:
+        _form_errors(request, form)
+    return redirect(reverse("cases:detail", args=[case.pk]) + "#gesprekken")
+
+
+@login_required
+@require_POST
+def case_add_pupil(request, pk):
+    case = _case_for(request, pk)
+    _require(CASE_WORKERS, case, request.user)
+    form = AddPupilForm(request.POST, case=case, user=request.user)
+    if form.is_valid():
+        try:
+            services.case_add_pupil(
+                case, form.cleaned_data["pupil"], form.cleaned_data["role"], by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("De leerling is aan de casus gekoppeld."))
+    else:
+        _form_errors(request, form)
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def evidence_add(request, pk):
+    case, form = _post_form(request, pk, EvidenceForm)
+    if form.is_valid():
+        for upload in form.cleaned_data["files"]:
+            evidence_store(
+                case, upload, by=request.user, description=form.cleaned_data["description"]
+            )
+        messages.success(request, _("Het bewijs is bewaard bij de casus."))
+    else:
+        _form_errors(request, form)
+    return redirect(reverse("cases:detail", args=[case.pk]) + "#bewijs")
+
+
+@login_required
+@require_GET
+def evidence_download(request, pk, evidence_pk):
+    """An evidence file, only for someone who may see the case, always as a download."""
+    case = _case_for(request, pk)
+    evidence = get_object_or_404(Evidence, pk=evidence_pk, case=case)
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

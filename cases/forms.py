@@ -1,0 +1,334 @@
+"""Forms of the case pages. They validate and normalise; the services decide."""
+
+import datetime
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cases.access import visible_pupils
+from cases.evidence import evidence_check
+from cases.models import CasePupil, Place, ReporterKind, State
+from cases.signs import BULLY_SIGNS, VICTIM_SIGNS
+from cases.talks import TalkKind, questions_for
+from schools.models import Guardian, Membership, Role, SchoolClass
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field; each is checked as evidence (type, content, size)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".png,.jpg,.jpeg,.pdf"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+        cleaned = [super(MultipleFileField, self).clean(f, initial) for f in files]
+        errors = []
+        for upload in cleaned:
+            try:
+                evidence_check(upload)
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.username
+
+
+def school_staff(school):
+    """Active staff who work with cases at ``school`` (the beheerder does not)."""
+    working = Membership.objects.filter(
+        school=school, role__in=[Role.TEACHER, Role.IB, Role.SMW, Role.DIRECTOR]
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=working.values("user_id"))
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def not_in_future(value):
+    if value and value > timezone.localdate():
+        raise ValidationError(_("Deze datum ligt in de toekomst."))
+
+
+class SignalForm(forms.Form):
+    """A new signal. The pupils come from the picker: ``pupil`` ids and ``role_<id>`` each."""
+
+    signal_date = forms.DateField(
+        label=_("Datum van het voorval"),
+        widget=DateInput(),
+        initial=timezone.localdate,
+        validators=[not_in_future],
+    )
+    place = forms.ChoiceField(label=_("Waar gebeurde het?"), choices=Place.choices)
+    description = forms.CharField(
+        label=_("Wat is er gebeurd?"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reporter_kind = forms.ChoiceField(
+        label=_("Wie meldde het?"), choices=ReporterKind.choices, initial=ReporterKind.TEACHER
+    )
+    reporter_name = forms.CharField(
+        label=_("Naam van de melder (niet verplicht)"), required=False, max_length=200
+    )
+    victim_signs = forms.MultipleChoiceField(
+        label=_("Signalen bij de gepeste leerling"),
+        choices=VICTIM_SIGNS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    bully_signs = forms.MultipleChoiceField(
+        label=_("Signalen bij de pester"),
+        choices=BULLY_SIGNS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    is_digital = forms.BooleanField(label=_("Het gaat (ook) om digitaal pesten"), required=False)
+    evidence = MultipleFileField(
+        label=_("Bewijs, zoals screenshots (PNG, JPEG of PDF, elk hoogstens 10 MB)"),
+        required=False,
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def chosen_pupils(self) -> list[tuple]:
+        """(pupil, role) pairs picked so far, limited to pupils the user may see."""
+        ids = [i for i in self.data.getlist("pupil") if str(i).isdigit()] if self.data else []
+        pupils = visible_pupils(self.user).select_related("school_class").in_bulk(ids)
+        roles = dict(CasePupil.Role.choices)
+        pairs = []
+        for pupil_id in dict.fromkeys(int(i) for i in ids):
+            pupil = pupils.get(pupil_id)
+            if pupil is not None:
+                role = self.data.get(f"role_{pupil_id}", "")
+                pairs.append((pupil, role if role in roles else ""))
+        return pairs
+
+    def clean(self):
+        cleaned = super().clean()
+        pairs = self.chosen_pupils()
+        if any(not role for _pupil, role in pairs):
+            self.add_error(None, _("Kies bij elke leerling welke rol hij of zij had."))
+        elif not any(role == CasePupil.Role.VICTIM for _pupil, role in pairs):
+            self.add_error(
+                None, _("Kies de leerling die gepest wordt en geef die de rol 'gepeste'.")
+            )
+        if len({pupil.school_id for pupil, _role in pairs}) > 1:
+            self.add_error(None, _("Alle leerlingen van één melding zitten op dezelfde school."))
+        cleaned["pupils"] = pairs
+        cleaned["warning_signs"] = cleaned.get("victim_signs", []) + cleaned.get("bully_signs", [])
+        return cleaned
+
+
+class TransitionForm(forms.Form):
+    remark = forms.CharField(
+        label=_("Opmerking bij deze stap (niet verplicht)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class TalkForm(forms.Form):
+    """The questions of one talk kind, plus who took part; prefilled from a version to edit."""
+
+    held_on = forms.DateField(
+        label=_("Datum van het gesprek"),
+        widget=DateInput(),
+        initial=timezone.localdate,
+        validators=[not_in_future],
+    )
+
+    def __init__(self, *args, kind, case, version=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        self.questions = questions_for(kind, case.cycle)
+        for question in self.questions:
+            if question.choices:
+                field = forms.ChoiceField(
+                    label=question.label,
+                    choices=question.choices,
+                    widget=forms.RadioSelect,
+                    required=question.required,
+                )
+            else:
+                field = forms.CharField(
+                    label=question.label,
+                    required=question.required,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+            self.fields[f"q_{question.key}"] = field
+        self.fields["notes"] = forms.CharField(
+            label=_("Aantekeningen (niet verplicht)"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+        self.fields["confidential_notes"] = forms.CharField(
+            label=_("Vertrouwelijke aantekeningen (komen op geen enkele afdruk)"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+        )
+        self.fields["staff"] = StaffMultipleChoiceField(
+            label=_("Medewerkers bij het gesprek"),
+            queryset=school_staff(case.school),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        self.fields["pupils"] = forms.ModelMultipleChoiceField(
+            label=_("Leerlingen bij het gesprek"),
+            queryset=case.pupils.order_by("last_name", "first_name"),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        self.fields["guardians"] = forms.ModelMultipleChoiceField(
+            label=_("Ouders/verzorgers bij het gesprek"),
+            queryset=Guardian.objects.filter(pupils__cases=case).distinct(),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        if version is not None and not self.is_bound:
+            self.initial.update(
+                {f"q_{k}": v for k, v in version.answers.items()},
+                held_on=version.held_on,
+                notes=version.notes,
+                confidential_notes=version.confidential_notes,
+                staff=list(version.staff.all()),
+                pupils=list(version.pupils.all()),
+                guardians=list(version.guardians.all()),
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def answers(self) -> dict:
+        return {q.key: self.cleaned_data.get(f"q_{q.key}", "") for q in self.questions}
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("Hoe is het opgelost?"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CoachesForm(forms.Form):
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        staff = school_staff(case.school)
+        self.fields["bully"] = StaffChoiceField(
+            label=_("Coach van de pester"), queryset=staff, initial=case.coach_bully_id
+        )
+        self.fields["victim"] = StaffChoiceField(
+            label=_("Coach van de gepeste leerling"), queryset=staff, initial=case.coach_victim_id
+        )
+        self.fields["group"] = StaffChoiceField(
+            label=_("Coach van de groep (als dat nodig is)"),
+            queryset=staff,
+            required=False,
+            initial=case.coach_group_id,
+        )
+
+
+class TalkPlanForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Welk gesprek?"), choices=TalkKind.choices)
+    planned_on = forms.DateField(label=_("Gepland op"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].initial = TalkKind.EVALUATION
+
+    def clean_planned_on(self):
+        value = self.cleaned_data["planned_on"]
+        if value < timezone.localdate():
+            raise ValidationError(_("Plan een gesprek vandaag of later."))
+        return value
+
+
+class EvidenceForm(forms.Form):
+    files = MultipleFileField(
+        label=_("Bestanden (PNG, JPEG of PDF, elk hoogstens 10 MB)"), required=True
+    )
+    description = forms.CharField(
+        label=_("Omschrijving (niet verplicht)"), required=False, max_length=300
+    )
+
+
+class PupilChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        if obj.school_class_id:
+            return f"{obj.full_name} ({obj.school_class.name})"
+        return obj.full_name
+
+
+class AddPupilForm(forms.Form):
+    role = forms.ChoiceField(label=_("Rol in de casus"), choices=CasePupil.Role.choices)
+
+    def __init__(self, *args, case, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"] = PupilChoiceField(
+            label=_("Leerling"),
+            queryset=visible_pupils(user)
+            .filter(school=case.school, left_on__isnull=True)
+            .exclude(pk__in=case.case_pupils.values("pupil_id"))
+            .select_related("school_class"),
+        )
+        self.order_fields(["pupil", "role"])
+
+
+class DashboardFilterForm(forms.Form):
+    school_class = forms.ModelChoiceField(
+        label=_("Groep"), queryset=SchoolClass.objects.none(), required=False
+    )
+    state = forms.ChoiceField(label=_("Stap"), required=False)
+    date_from = forms.DateField(label=_("Gemeld vanaf"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Gemeld tot en met"), required=False, widget=DateInput())
+    pupil = forms.CharField(label=_("Naam van een leerling"), required=False, max_length=100)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        schools = Membership.objects.filter(user=user).values("school_id")
+        self.fields["school_class"].queryset = SchoolClass.objects.filter(
+            school_id__in=schools
+        ).select_related("school")
+        self.fields["state"].choices = [("", _("Alle stappen")), *State.choices]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("Deze datum ligt voor de begindatum."))
+        return cleaned
+
+
+def default_period(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    today = today or timezone.localdate()
+    return today.replace(day=1) - datetime.timedelta(days=335), today

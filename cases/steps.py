@@ -1,0 +1,103 @@
+"""What each stap means on screen: a plain explanation, the button label of every transition
+leaving it, and the talks that belong to it.
+
+The state machine itself lives in ``cases.models``; this module only says it in words.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import State
+from cases.talks import TalkKind
+
+STATE_HELP = {
+    State.SIGNALED: _(
+        "Er is een melding gedaan. De leerkracht gaat nu eerst in gesprek met de leerling die "
+        "gepest wordt."
+    ),
+    State.VICTIM_TALK: _(
+        "De leerkracht praat met de gepeste leerling: wat gebeurt er, hoe vaak en sinds "
+        "wanneer. Leg dat gesprek vast om verder te gaan."
+    ),
+    State.ASSESSMENT: _(
+        "De leerkracht kiest wat dit is: geen pesten, een eenmalig incident of herhaald pesten. "
+        "Gebruik de hulp bij de keuze en kijk naar eerdere casussen van deze leerlingen."
+    ),
+    State.RESOLVED_OTHER: _(
+        "Het is geen pesten. Het wordt met de betrokkenen opgelost; noteer hoe, en sluit dan af."
+    ),
+    State.ONE_OFF: _(
+        "Een eenmalig incident: gepeste en pester praten met elkaar. De pester ziet de "
+        "gevolgen, biedt excuses aan en zegt hoe het niet meer gebeurt."
+    ),
+    State.ONE_OFF_REVIEW: _(
+        "Na ongeveer twee weken volgt een evaluatiegesprek. Is het pesten gestopt, dan sluit "
+        "de casus; gaat het door, dan volgt het verdere stappenplan."
+    ),
+    State.SUPPORT_GROUP: _(
+        "De No Blame-aanpak loopt, gecoördineerd door de schoolmaatschappelijk werker. De "
+        "intern begeleider is op de hoogte."
+    ),
+    State.ACTION_PLAN: _(
+        "Er komt een plan van aanpak met afspraken en een planning van alle gesprekken. "
+        "Iedereen die betrokken is tekent het plan."
+    ),
+    State.COACHING: _("Spreek af wie de pester, de gepeste en zo nodig de groep begeleidt."),
+    State.TALKS: _(
+        "Drie gesprekken: met de pester, met de ouders van de pester, en met de gepeste en "
+        "diens ouders."
+    ),
+    State.REFLECTION: _(
+        "De pester werkt buiten de groep aan een reflectie en aan excuses aan de gepeste."
+    ),
+    State.GROUP_DISCUSSION: _("Het pesten wordt in de groep besproken, bijvoorbeeld in de kring."),
+    State.BACK_IN_CLASS: _(
+        "De pester is terug in de groep. De geplande gesprekken en afspraken worden gevolgd."
+    ),
+    State.CLOSING: _("Een afsluitend gesprek met alle betrokkenen; daarna gaat de casus dicht."),
+    State.CLOSED: _(
+        "De casus is afgesloten. Pest dezelfde leerling opnieuw, dan kan de casus weer open "
+        "(herhaling)."
+    ),
+}
+
+# (transition name, source state) -> button label. One name can leave several states.
+TRANSITION_LABELS = {
+    ("start_victim_talk", State.SIGNALED): _("Gesprek met de gepeste leerling starten"),
+    ("assess", State.VICTIM_TALK): _("Inschatting maken"),
+    ("classify_no_bullying", State.ASSESSMENT): _("Geen pesten"),
+    ("classify_one_off", State.ASSESSMENT): _("Eenmalig incident"),
+    ("classify_repeated", State.ASSESSMENT): _("Herhaald pesten"),
+    ("close", State.RESOLVED_OTHER): _("Afsluiten: opgelost"),
+    ("start_review", State.ONE_OFF): _("Naar het evaluatiegesprek"),
+    ("close", State.ONE_OFF_REVIEW): _("Afsluiten: het pesten is gestopt"),
+    ("escalate", State.ONE_OFF_REVIEW): _("Het pesten gaat door: verder met het stappenplan"),
+    ("close", State.SUPPORT_GROUP): _("Afsluiten: de No Blame-aanpak werkte"),
+    ("escalate", State.SUPPORT_GROUP): _("Naar stap 4: plan van aanpak"),
+    ("start_coaching", State.ACTION_PLAN): _("Naar stap 5: coaching"),
+    ("start_talks", State.COACHING): _("Naar stap 6: gesprekken"),
+    ("start_reflection", State.TALKS): _("Naar stap 7: reflectie en excuses"),
+    ("start_group_discussion", State.REFLECTION): _("Naar stap 8: bespreking in de groep"),
+    ("return_to_class", State.GROUP_DISCUSSION): _("Naar stap 9: terug in de groep"),
+    ("start_closing", State.BACK_IN_CLASS): _("Naar stap 10: afsluiting"),
+    ("close", State.CLOSING): _("Casus afsluiten"),
+    ("reopen", State.CLOSED): _("Heropenen: er wordt opnieuw gepest"),
+}
+
+
+def transition_label(name: str, source: str) -> str:
+    return str(TRANSITION_LABELS.get((name, source), name))
+
+
+# The protocol talks held in each stap; other talks can be recorded at any time.
+TALKS_BY_STATE = {
+    State.VICTIM_TALK: (TalkKind.VICTIM,),
+    State.ONE_OFF: (TalkKind.ONE_OFF,),
+    State.ONE_OFF_REVIEW: (TalkKind.ONE_OFF_REVIEW,),
+    State.TALKS: (TalkKind.BULLY, TalkKind.BULLY_PARENTS, TalkKind.VICTIM_PARENTS),
+    State.REFLECTION: (TalkKind.REFLECTION,),
+    State.GROUP_DISCUSSION: (TalkKind.GROUP_DISCUSSION,),
+    State.BACK_IN_CLASS: (TalkKind.EVALUATION,),
+    State.CLOSING: (TalkKind.CLOSING,),
+}
+
+ANYTIME_TALKS = (TalkKind.OUTSIDE_HELP, TalkKind.OTHER)

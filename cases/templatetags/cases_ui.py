@@ -1,0 +1,33 @@
+"""Template helpers for the case pages: the user's roles and links to optional pages."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from schools.models import Membership
+
+register = template.Library()
+
+
+def roles_of(user) -> set[str]:
+    """Every role ``user`` holds at any school (one query; cached on the user object)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return set()
+    if not hasattr(user, "_cases_ui_roles"):
+        user._cases_ui_roles = set(
+            Membership.objects.filter(user=user).values_list("role", flat=True)
+        )
+    return user._cases_ui_roles
+
+
+@register.simple_tag(takes_context=True)
+def user_roles(context):
+    return roles_of(context["request"].user)
+
+
+@register.simple_tag
+def optional_url(name, *args):
+    """The URL of ``name``, or "" when no such page exists (yet)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
