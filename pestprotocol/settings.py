@@ -140,6 +140,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Base address used in e-mails (links back to the app).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Years after a pupil left before `manage.py purge_expired` removes their case data.
+RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "") or 2)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
