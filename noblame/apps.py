@@ -1,6 +1,22 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
+from django.utils.translation import gettext_lazy as _
+
+
+def _new_school(sender, instance, created, raw=False, **kwargs):
+    """A new school starts with the default No Blame settings and guidance."""
+    if created and not raw:
+        from noblame.defaults import ensure_school_defaults
+
+        ensure_school_defaults(instance)
 
 
 class NoblameConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "noblame"
+    verbose_name = _("No Blame-aanpak")
+
+    def ready(self):
+        from schools.models import School
+
+        post_save.connect(_new_school, sender=School, dispatch_uid="noblame_new_school")

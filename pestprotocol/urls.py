@@ -12,4 +12,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
     path("", include("cases.urls")),
+    path("", include("noblame.urls")),
 ]

@@ -1,0 +1,295 @@
+"""Forms of the No Blame pages. They validate and normalise; the services decide."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from noblame.models import FollowUpTalk, Participant, SupportGroupMember, VictimTalk, YesNo
+from schools.models import Pupil
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _helper(submit_label) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = False  # the template holds <form>, its action and csrf token
+    helper.add_input(Submit("submit", submit_label))
+    return helper
+
+
+def _pupil_label(pupil) -> str:
+    groep = f" ({pupil.school_class.name})" if pupil.school_class else ""
+    return f"{pupil.full_name}{groep}"
+
+
+class PupilChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, pupil):
+        return _pupil_label(pupil)
+
+
+class PupilMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, pupil):
+        return _pupil_label(pupil)
+
+
+def school_pupils(traject):
+    """The pupils a group member can be chosen from: the school's, without the victim."""
+    victims = traject.case.case_pupils.filter(role="victim").values("pupil_id")
+    return (
+        Pupil.objects.filter(school=traject.case.school)
+        .exclude(left_on__lte=timezone.localdate())
+        .exclude(pk__in=victims)
+        .select_related("school_class")
+        .order_by("school_class__name", "first_name", "last_name")
+    )
+
+
+class ParticipantAddForm(forms.Form):
+    user = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label=_("Medewerker"))
+    role = forms.ChoiceField(choices=Participant.Role.choices, label=_("Rol"))
+
+    def __init__(self, *args, traject, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__school=traject.case.school, is_active=True)
+            .distinct()
+            .order_by("first_name", "last_name")
+        )
+        self.fields["user"].label_from_instance = lambda u: u.get_full_name() or u.username
+        self.helper = _helper(_("Toevoegen"))
+
+
+class VictimTalkForm(forms.ModelForm):
+    letter_upload = forms.FileField(
+        label=_("Brief of tekening voor de groep (pdf, jpg of png, hoogstens 10 MB)"),
+        required=False,
+        help_text=_("Leeg laten houdt de brief of tekening die er al is."),
+    )
+
+    class Meta:
+        model = VictimTalk
+        fields = [
+            "held_on",
+            "what_happens",
+            "when_happens",
+            "who_could_help",
+            "wants_change",
+            "approach_explained",
+            "chosen_pupils",
+            "confidential_agreements",
+            "assignment",
+            "check_in_on",
+            "notes",
+        ]
+        widgets = {
+            "held_on": DATE,
+            "check_in_on": DATE,
+            "wants_change": forms.RadioSelect,
+            "what_happens": forms.Textarea(attrs={"rows": 3}),
+            "when_happens": forms.Textarea(attrs={"rows": 2}),
+            "who_could_help": forms.Textarea(attrs={"rows": 2}),
+            "confidential_agreements": forms.Textarea(attrs={"rows": 3}),
+            "assignment": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        field_classes = {"chosen_pupils": PupilMultipleChoiceField}
+        help_texts = {
+            "confidential_agreements": _(
+                "Blijft in het dossier en komt nooit op de uitnodiging of de hulpbriefjes."
+            ),
+            "chosen_pupils": _("Houd Ctrl (of Cmd) ingedrukt om meer leerlingen te kiezen."),
+            "check_in_on": _("Leeg laten: over ongeveer een week."),
+        }
+
+    def __init__(self, *args, traject, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chosen_pupils"].queryset = school_pupils(traject)
+        self.fields["chosen_pupils"].widget.attrs["size"] = 10
+        self.fields["check_in_on"].required = False
+        self.fields["wants_change"].choices = YesNo.choices
+        self.helper = _helper(_("Gesprek vastleggen"))
+
+
+class MemberRowForm(forms.Form):
+    pupil = PupilChoiceField(queryset=Pupil.objects.none(), label=_("Leerling"), required=False)
+    role = forms.ChoiceField(
+        choices=[("", "---------"), *SupportGroupMember.Role.choices],
+        label=_("Rol in de steungroep"),
+        required=False,
+    )
+
+    def __init__(self, *args, pupils, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"].queryset = pupils
+
+    def clean(self):
+        data = super().clean()
+        if data.get("pupil") and not data.get("role"):
+            self.add_error("role", _("Kies een rol voor deze leerling."))
+        if data.get("role") and not data.get("pupil"):
+            self.add_error("pupil", _("Kies een leerling bij deze rol."))
+        return data
+
+
+class BaseGroupFormSet(forms.BaseFormSet):
+    def __init__(self, *args, traject, **kwargs):
+        self.pupils = school_pupils(traject)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {"pupils": self.pupils}
+
+    def clean(self):
+        chosen = [f.cleaned_data["pupil"].pk for f in self.forms if f.cleaned_data.get("pupil")]
+        if len(chosen) != len(set(chosen)):
+            raise forms.ValidationError(_("Een leerling staat twee keer in de groep."))
+
+    def members(self) -> list[tuple]:
+        return [
+            (f.cleaned_data["pupil"], f.cleaned_data["role"])
+            for f in self.forms
+            if f.cleaned_data.get("pupil")
+        ]
+
+
+GroupFormSet = forms.formset_factory(
+    MemberRowForm, formset=BaseGroupFormSet, extra=8, max_num=8, absolute_max=8
+)
+
+
+class MeetingPlanForm(forms.Form):
+    planned_on = forms.DateField(label=_("Datum van de bijeenkomst"), widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Datum opslaan"))
+
+
+class MeetingForm(forms.Form):
+    held_on = forms.DateField(label=_("Datum van de bijeenkomst"), widget=DATE)
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=SupportGroupMember.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Wie waren er?"),
+    )
+    notes = forms.CharField(
+        label=_("Aantekeningen"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args, traject, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = list(traject.members())
+        self.fields["attendees"].queryset = traject.group_members.select_related("pupil")
+        self.fields["attendees"].label_from_instance = lambda m: m.pupil.full_name
+        for member in self.members:
+            self.fields[self.idea_field(member)] = forms.CharField(
+                label=_("Idee van %(name)s") % {"name": member.pupil.full_name},
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+            )
+        self.helper = _helper(_("Bijeenkomst vastleggen"))
+
+    @staticmethod
+    def idea_field(member) -> str:
+        return f"idea_{member.pk}"
+
+    def clean(self):
+        data = super().clean()
+        present = {m.pk for m in data.get("attendees", [])}
+        for member in self.members:
+            if data.get(self.idea_field(member), "").strip() and member.pk not in present:
+                self.add_error(
+                    self.idea_field(member),
+                    _("Deze leerling was er niet bij; vink hem of haar aan of laat dit leeg."),
+                )
+        return data
+
+    def ideas(self) -> dict:
+        return {m: self.cleaned_data.get(self.idea_field(m), "") for m in self.members}
+
+
+class ScheduleForm(forms.Form):
+    victim_due = forms.DateField(
+        label=_("Nabespreking met de gepeste leerling uiterlijk op"), widget=DATE
+    )
+    group_due = forms.DateField(
+        label=_("Nabesprekingen met de steungroep uiterlijk op"), widget=DATE
+    )
+
+    def __init__(self, *args, traject, order_locked, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = list(traject.members())
+        for member in self.members:
+            self.fields[f"position_{member.pk}"] = forms.IntegerField(
+                label=_("Plek van %(name)s") % {"name": member.pupil.full_name},
+                min_value=1,
+                max_value=len(self.members),
+                initial=member.position,
+                disabled=order_locked,
+            )
+        self.helper = _helper(_("Planning opslaan"))
+
+    def clean(self):
+        data = super().clean()
+        places = [data.get(f"position_{m.pk}") for m in self.members]
+        if None not in places and sorted(places) != list(range(1, len(self.members) + 1)):
+            raise forms.ValidationError(_("Geef elk lid een eigen plek: 1, 2, 3 enzovoort."))
+        return data
+
+    def order(self) -> list:
+        return sorted(self.members, key=lambda m: self.cleaned_data[f"position_{m.pk}"])
+
+
+class VictimFollowUpForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpTalk
+        fields = ["held_on", "what_changed", "how_now", "improved", "notes"]
+        widgets = {
+            "held_on": DATE,
+            "improved": forms.RadioSelect,
+            "what_changed": forms.Textarea(attrs={"rows": 3}),
+            "how_now": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {"notes": _("Wat heeft de leerling nog nodig?")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["improved"].required = True
+        self.fields["improved"].choices = YesNo.choices
+        self.helper = _helper(_("Nabespreking vastleggen"))
+
+
+class MemberFollowUpForm(forms.ModelForm):
+    class Meta:
+        model = FollowUpTalk
+        fields = ["held_on", "did_their_part", "what_changed", "how_now", "notes"]
+        widgets = {
+            "held_on": DATE,
+            "did_their_part": forms.RadioSelect,
+            "what_changed": forms.Textarea(attrs={"rows": 2}),
+            "how_now": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "what_changed": _("Wat heeft de leerling gedaan en gezien?"),
+            "how_now": _("Hoe gaat het nu, volgens deze leerling?"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["did_their_part"].required = True
+        self.fields["did_their_part"].choices = FollowUpTalk.Part.choices
+        self.helper = _helper(_("Nabespreking vastleggen"))
+
+
+class CloseForm(forms.Form):
+    remark = forms.CharField(
+        label=_("Reden"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bijvoorbeeld: de leerling wil deze hulp niet, of na vijf rondes niet beter."),
+    )

@@ -1,0 +1,561 @@
+"""The one way in for every change to a No Blame traject.
+
+``traject_transition`` fires a sub-transition: it checks the permission and the
+guard, saves inside ``transaction.atomic()`` and writes one history row. The
+other functions record what happens in each sub-step (preparation, the talk with
+the victim, the group, the meeting, the follow-ups); each checks who is acting
+and in which sub-step. Views, the admin, the demo data and tests call these;
+none of them set ``Traject.state`` or write history rows themselves.
+
+Refusals: ``TransitionRefused`` (a transition), ``PermissionDenied`` (the wrong
+person) and ``ValidationError`` (bad input or the wrong sub-step), all in Dutch.
+"""
+
+import datetime
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_fsm import ConcurrentTransition
+
+from cases.services import TransitionRefused, notify
+from noblame import rules
+from noblame.models import (
+    FollowUpTalk,
+    Idea,
+    Meeting,
+    Participant,
+    Round,
+    SupportGroupMember,
+    Traject,
+    TrajectState,
+    TrajectStateChange,
+    VictimTalk,
+    YesNo,
+)
+from schools.models import Membership
+
+__all__ = ["TransitionRefused"]
+
+# Every sub-transition with the words on its button.
+TRANSITIONS = {
+    "start_victim_talk": gettext_lazy("Voorbereiding klaar: naar het gesprek met de leerling"),
+    "give_assignment": gettext_lazy("Opdracht gegeven: de steungroep samenstellen"),
+    "form_group": gettext_lazy("Steungroep samengesteld"),
+    "plan_meeting": gettext_lazy("Groep uitgenodigd: naar de bijeenkomst"),
+    "start_follow_up": gettext_lazy("Bijeenkomst gehouden: naar de nabesprekingen"),
+    "close_success": gettext_lazy("Verbeterd: traject met succes afsluiten"),
+    "new_round": gettext_lazy("Nog niet verbeterd: nieuwe ronde"),
+    "close_ineffective": gettext_lazy("Afsluiten als niet effectief"),
+}
+TRANSITION_NAMES = tuple(TRANSITIONS)
+
+LETTER_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png"}
+LETTER_MAX_BYTES = 10 * 1024 * 1024
+
+
+# --- transitions -------------------------------------------------------------------------
+
+
+def transition_check(traject: Traject, name: str, user) -> list[str]:
+    """What stops ``user`` from firing ``name`` on ``traject`` now; empty when it may fire."""
+    if name not in TRANSITION_NAMES:
+        return [_("Onbekende overgang.")]
+    fsm_transition = getattr(Traject, name)._django_fsm.get_transition(traject.state)
+    if fsm_transition is None:
+        return [
+            _("Dit kan niet in de huidige fase (%(fase)s).") % {"fase": traject.get_state_display()}
+        ]
+    if not fsm_transition.has_perm(traject, user):
+        return [str(fsm_transition.permission.message)]
+    return [str(p) for guard in fsm_transition.conditions for p in guard.problems(traject)]
+
+
+def available_transitions(traject: Traject, user) -> list[tuple[str, str, list[str]]]:
+    """The transitions leaving the current sub-state: (name, label, what stops ``user``)."""
+    return [
+        (name, str(label), transition_check(traject, name, user))
+        for name, label in TRANSITIONS.items()
+        if getattr(Traject, name)._django_fsm.get_transition(traject.state) is not None
+    ]
+
+
+def still_needed(traject: Traject) -> list[str]:
+    """What the next step of the traject waits for, whoever looks (for the traject page)."""
+    if traject.is_closed:
+        return []
+    if traject.state == TrajectState.FOLLOW_UP:
+        # Whether it improved decides between closing and a new round; first the talks.
+        return [str(p) for p in rules.FOLLOW_UPS_DONE.problems(traject)]
+    for name in TRANSITION_NAMES:
+        fsm_transition = getattr(Traject, name)._django_fsm.get_transition(traject.state)
+        if name != "close_ineffective" and fsm_transition is not None:
+            return [str(p) for guard in fsm_transition.conditions for p in guard.problems(traject)]
+    return []
+
+
+def traject_transition(traject: Traject, name: str, *, by, remark: str = "") -> Traject:
+    """Fire sub-transition ``name``: permission, guard, atomic save, one history row.
+
+    For ``close_ineffective`` the remark is the reason, which is required and kept
+    on the traject. ``new_round`` raises the round and opens it. Raises
+    ``TransitionRefused`` with Dutch reasons; nothing is saved then.
+    """
+    remark = remark.strip()
+    previous_reason = traject.close_reason
+    if name == "close_ineffective":
+        traject.close_reason = remark  # the guard asks for it; saved with the state
+    problems = transition_check(traject, name, by)
+    if problems:
+        traject.close_reason = previous_reason
+        raise TransitionRefused(problems)
+    source = traject.state
+    try:
+        with transaction.atomic():
+            getattr(traject, name)()
+            fields = ["state"]
+            if name == "new_round":
+                traject.round += 1
+                fields.append("round")
+            if traject.is_closed:
+                traject.closed_at = timezone.now()
+                fields += ["closed_at", "close_reason"]
+            traject.save(update_fields=fields)
+            if name == "new_round":
+                Round.objects.create(traject=traject, number=traject.round)
+            TrajectStateChange.objects.create(
+                traject=traject,
+                transition=name,
+                source=source,
+                target=traject.state,
+                round=traject.round,
+                by=by,
+                remark=remark,
+            )
+            _after_transition(traject, by)
+    except ConcurrentTransition:
+        traject.refresh_from_db()
+        raise TransitionRefused(
+            [
+                _(
+                    "Iemand anders heeft dit traject zojuist gewijzigd; het is nu in de fase "
+                    "'%(fase)s'. Bekijk het opnieuw; er is niets verloren gegaan."
+                )
+                % {"fase": traject.get_state_display()}
+            ]
+        ) from None
+    return traject
+
+
+def _after_transition(traject: Traject, by) -> None:
+    """A closed traject decides the case's next step: tell the people running the case."""
+    if not traject.is_closed:
+        return
+    case = traject.case
+    if traject.state == TrajectState.CLOSED_SUCCESS:
+        message = _(
+            "Het No Blame-traject van casus %(ref)s is afgesloten: het is verbeterd. "
+            "De casus kan worden afgesloten."
+        )
+    else:
+        message = _(
+            "Het No Blame-traject van casus %(ref)s is afgesloten als niet effectief. "
+            "De casus gaat verder met stap 4, het plan van aanpak."
+        )
+    message %= {"ref": case.reference}
+    recipients = {u for u in (case.ib, case.smw, case.responsible_teacher) if u is not None}
+    for user in sorted(recipients - {by}, key=lambda u: u.pk):
+        notify(user, case, message)
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _require(traject: Traject, user, permission: rules.Permission) -> None:
+    if not permission(traject, user):
+        raise PermissionDenied(str(permission.message))
+
+
+def _require_state(traject: Traject, *states: str) -> None:
+    if traject.state not in states:
+        raise ValidationError(
+            _("Dit kan niet in de fase '%(fase)s'.") % {"fase": traject.get_state_display()}
+        )
+
+
+def _check_held_on(held_on: datetime.date, earliest: datetime.date | None = None) -> None:
+    if held_on > timezone.localdate():
+        raise ValidationError(_("Een gesprek kan niet in de toekomst gehouden zijn."))
+    if earliest is not None and held_on < earliest:
+        raise ValidationError(
+            _("Deze datum ligt voor %(date)s; dat kan niet in deze volgorde.")
+            % {"date": earliest.strftime("%d-%m-%Y")}
+        )
+
+
+def _lock(traject: Traject) -> None:
+    """Serialise versioning on this traject (two people saving the same talk at once)."""
+    Traject.objects.select_for_update().filter(pk=traject.pk).first()
+
+
+def _next_number(queryset) -> int:
+    return (queryset.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+def _current_round(traject: Traject) -> Round:
+    current, _created = Round.objects.get_or_create(traject=traject, number=traject.round)
+    return current
+
+
+# --- preparation -------------------------------------------------------------------------
+
+
+def participant_add(traject: Traject, user, role: str, *, by) -> Participant:
+    """Add a staff member who takes part (for example the remedial teacher)."""
+    _require(traject, by, rules.COORDINATOR)
+    _require_state(traject, TrajectState.PREPARATION)
+    if role not in Participant.Role.values:
+        raise ValidationError(_("Onbekende rol."))
+    if not Membership.objects.filter(user=user, school_id=traject.case.school_id).exists():
+        raise ValidationError(_("Deze medewerker werkt niet op deze school."))
+    if any(p.user_id == user.pk for p in traject.preparation_list()):
+        raise ValidationError(_("Deze medewerker staat al op de lijst."))
+    return Participant.objects.create(traject=traject, user=user, role=role)
+
+
+def participant_remove(participant: Participant, *, by) -> None:
+    """Take someone off the list again, as long as they have not confirmed."""
+    traject = participant.traject
+    _require(traject, by, rules.COORDINATOR)
+    _require_state(traject, TrajectState.PREPARATION)
+    if participant.confirmed_at is not None:
+        raise ValidationError(_("Wie al bevestigd heeft, blijft op de lijst."))
+    participant.delete()
+
+
+def preparation_confirm(traject: Traject, *, by) -> Participant:
+    """``by`` confirms that they know the approach."""
+    _require_state(traject, TrajectState.PREPARATION)
+    mine = next((p for p in traject.preparation_list() if p.user_id == by.pk), None)
+    if mine is None:
+        raise PermissionDenied(
+            _(
+                "U staat niet op de lijst van betrokkenen; de schoolmaatschappelijk werker "
+                "kan u toevoegen."
+            )
+        )
+    if mine.confirmed_at is not None:
+        raise ValidationError(_("U heeft dit al bevestigd."))
+    mine.confirmed_at = timezone.now()
+    mine.save()
+    return mine
+
+
+# --- the talk with the victim ------------------------------------------------------------
+
+
+def _check_letter(upload) -> None:
+    if Path(upload.name).suffix.lower() not in LETTER_SUFFIXES:
+        raise ValidationError(_("Een brief of tekening kan een pdf, jpg of png zijn."))
+    if upload.size > LETTER_MAX_BYTES:
+        raise ValidationError(_("Het bestand is groter dan 10 MB."))
+
+
+def victim_talk_record(
+    traject: Traject,
+    *,
+    by,
+    held_on: datetime.date,
+    what_happens: str,
+    when_happens: str,
+    who_could_help: str,
+    wants_change: str,
+    approach_explained: bool,
+    assignment: str,
+    chosen_pupils: Iterable = (),
+    confidential_agreements: str = "",
+    check_in_on: datetime.date | None = None,
+    notes: str = "",
+    letter=None,
+) -> VictimTalk:
+    """Record the talk with the victim. Recording again adds a version; the old one stays.
+
+    Without a new ``letter`` the letter of the previous version is kept.
+    """
+    _require(traject, by, rules.TALK_HOLDER)
+    _require_state(traject, TrajectState.VICTIM_TALK, TrajectState.VICTIM_ASSIGNMENT)
+    _check_held_on(held_on)
+    if wants_change not in YesNo.values:
+        raise ValidationError(_("Geef aan of de leerling wil dat het verandert."))
+    texts = {
+        "what_happens": what_happens,
+        "when_happens": when_happens,
+        "who_could_help": who_could_help,
+        "assignment": assignment,
+    }
+    if not all(str(v).strip() for v in texts.values()):
+        raise ValidationError(_("Vul in wat er gebeurt, wanneer, wie kan helpen en de opdracht."))
+    check_in_on = check_in_on or held_on + datetime.timedelta(days=traject.settings.check_in_days)
+    if check_in_on < held_on:
+        raise ValidationError(_("Het terugkomen op de opdracht ligt na het gesprek."))
+    pupils = list(chosen_pupils)
+    _check_pupils(traject, pupils)
+    if letter is not None:
+        _check_letter(letter)
+    with transaction.atomic():
+        _lock(traject)
+        previous = traject.victim_talk
+        talk = VictimTalk(
+            traject=traject,
+            number=_next_number(traject.victim_talks),
+            held_on=held_on,
+            wants_change=wants_change,
+            approach_explained=bool(approach_explained),
+            confidential_agreements=confidential_agreements.strip(),
+            check_in_on=check_in_on,
+            notes=notes.strip(),
+            author=by,
+            **{k: str(v).strip() for k, v in texts.items()},
+        )
+        if letter is not None:
+            talk.letter = letter
+            talk.letter_name = Path(letter.name).name[:255]
+            talk.letter_content_type = getattr(letter, "content_type", "") or ""
+        elif previous is not None and previous.letter:
+            talk.letter = previous.letter.name
+            talk.letter_name = previous.letter_name
+            talk.letter_content_type = previous.letter_content_type
+        talk.save()
+        talk.chosen_pupils.set(pupils)
+    return talk
+
+
+def _check_pupils(traject: Traject, pupils: list) -> None:
+    """Group members and candidates: pupils of the school, never the victim."""
+    case = traject.case
+    victims = set(case.case_pupils.filter(role="victim").values_list("pupil_id", flat=True))
+    for pupil in pupils:
+        if pupil.school_id != case.school_id:
+            raise ValidationError(
+                _("%(name)s zit niet op deze school.") % {"name": pupil.full_name}
+            )
+        if pupil.pk in victims:
+            raise ValidationError(
+                _("De gepeste leerling (%(name)s) kan nooit in de steungroep zitten.")
+                % {"name": pupil.full_name}
+            )
+    if len({p.pk for p in pupils}) != len(pupils):
+        raise ValidationError(_("Een leerling staat twee keer in de lijst."))
+
+
+# --- the support group -------------------------------------------------------------------
+
+
+def group_compose(traject: Traject, members: Iterable[tuple], *, by) -> list[str]:
+    """Set the support group to these (pupil, role) pairs, in this follow-up order.
+
+    Refused outside 5–8 pupils, for the victim, for a pupil of another school or one
+    who left. Returns the warnings (size outside 6–8, a mix far from half-half).
+    """
+    _require(traject, by, rules.COORDINATOR)
+    _require_state(traject, TrajectState.VICTIM_ASSIGNMENT, TrajectState.GROUP_FORMED)
+    pairs = list(members)
+    refusals = rules.group_refusals(len(pairs))
+    if refusals:
+        raise ValidationError([str(r) for r in refusals])
+    pupils = [pupil for pupil, _role in pairs]
+    _check_pupils(traject, pupils)
+    today = timezone.localdate()
+    for pupil, role in pairs:
+        if role not in SupportGroupMember.Role.values:
+            raise ValidationError(_("Kies voor %(name)s een rol.") % {"name": pupil.full_name})
+        if pupil.left_on is not None and pupil.left_on <= today:
+            raise ValidationError(
+                _("%(name)s zit niet meer op school.") % {"name": pupil.full_name}
+            )
+    with transaction.atomic():
+        _lock(traject)
+        # Before the first meeting nothing refers to the members yet: set them anew.
+        traject.group_members.all().delete()
+        SupportGroupMember.objects.bulk_create(
+            SupportGroupMember(traject=traject, pupil=pupil, role=role, position=n)
+            for n, (pupil, role) in enumerate(pairs, start=1)
+        )
+    return [str(w) for w in rules.group_warnings([role for _pupil, role in pairs])]
+
+
+# --- the meeting -------------------------------------------------------------------------
+
+
+def meeting_plan(traject: Traject, planned_on: datetime.date, *, by) -> Round:
+    """Plan the date of this round's meeting (it goes on the invitation list)."""
+    _require(traject, by, rules.COORDINATOR)
+    _require_state(traject, TrajectState.GROUP_FORMED, TrajectState.GROUP_MEETING)
+    talk = traject.victim_talk
+    if talk is not None and planned_on < talk.held_on:
+        raise ValidationError(_("De bijeenkomst komt na het gesprek met de gepeste leerling."))
+    with transaction.atomic():
+        current = _current_round(traject)
+        current.meeting_planned_on = planned_on
+        current.save(update_fields=["meeting_planned_on"])
+    return current
+
+
+def meeting_record(
+    traject: Traject,
+    *,
+    by,
+    held_on: datetime.date,
+    attendees: Iterable[SupportGroupMember],
+    ideas: dict,
+    notes: str = "",
+) -> Meeting:
+    """Record this round's meeting: who was there and each idea with the member who does it.
+
+    ``ideas`` maps a member to the text of their idea. Recording again adds a version.
+    The follow-up due dates are set from the meeting's date and the school's settings.
+    """
+    _require(traject, by, rules.TALK_HOLDER)
+    _require_state(traject, TrajectState.GROUP_MEETING)
+    talk = traject.victim_talk
+    _check_held_on(held_on, talk.held_on if talk else None)
+    members = {m.pk: m for m in traject.group_members.select_related("pupil")}
+    present = list(attendees)
+    if not present:
+        raise ValidationError(_("Geef aan wie er bij de bijeenkomst waren."))
+    if any(m.pk not in members for m in present):
+        raise ValidationError(_("Alleen leden van de steungroep kunnen aanwezig zijn."))
+    present_ids = {m.pk for m in present}
+    cleaned = {}
+    for member, text in ideas.items():
+        text = str(text).strip()
+        if not text:
+            continue
+        if member.pk not in present_ids:
+            raise ValidationError(
+                _("%(name)s was er niet bij; noteer alleen ideeën van wie er was.")
+                % {"name": members[member.pk].pupil.full_name if member.pk in members else "?"}
+            )
+        cleaned[member.pk] = text
+    settings = traject.settings
+    with transaction.atomic():
+        _lock(traject)
+        current = _current_round(traject)
+        previous = current.meeting()
+        meeting = Meeting.objects.create(
+            round=current,
+            number=_next_number(current.meetings),
+            held_on=held_on,
+            notes=notes.strip(),
+            author=by,
+        )
+        meeting.attendees.set(present)
+        Idea.objects.bulk_create(
+            Idea(meeting=meeting, member_id=pk, text=text) for pk, text in cleaned.items()
+        )
+        if previous is None or previous.held_on != held_on:
+            current.victim_follow_up_due = held_on + datetime.timedelta(
+                days=settings.victim_follow_up_max_days
+            )
+            current.group_follow_up_due = held_on + datetime.timedelta(
+                days=settings.group_follow_up_max_days
+            )
+            current.save(update_fields=["victim_follow_up_due", "group_follow_up_due"])
+    return meeting
+
+
+# --- follow-ups --------------------------------------------------------------------------
+
+
+def follow_up_schedule(
+    traject: Traject,
+    *,
+    by,
+    victim_due: datetime.date,
+    group_due: datetime.date,
+    order: Iterable[SupportGroupMember] | None = None,
+) -> Round:
+    """Change this round's due dates and, before the first member talk, the talk order."""
+    _require(traject, by, rules.COORDINATOR)
+    _require_state(traject, TrajectState.GROUP_MEETING, TrajectState.FOLLOW_UP)
+    current = traject.current_round
+    meeting = current.meeting() if current else None
+    if meeting is None:
+        raise ValidationError(_("Leg eerst de bijeenkomst van deze ronde vast."))
+    if victim_due < meeting.held_on or group_due < meeting.held_on:
+        raise ValidationError(_("Een nabespreking komt na de bijeenkomst."))
+    members = list(traject.members())
+    new_order = list(order) if order is not None else members
+    if sorted(m.pk for m in new_order) != sorted(m.pk for m in members):
+        raise ValidationError(_("Geef elk lid van de steungroep precies één plek in de volgorde."))
+    changes_order = [m.pk for m in new_order] != [m.pk for m in members]
+    if changes_order and current.follow_ups.filter(member__isnull=False).exists():
+        raise ValidationError(
+            _("De volgorde ligt vast zodra de eerste nabespreking met een lid is gehouden.")
+        )
+    with transaction.atomic():
+        current.victim_follow_up_due = victim_due
+        current.group_follow_up_due = group_due
+        current.save(update_fields=["victim_follow_up_due", "group_follow_up_due"])
+        if changes_order:
+            # Move out of the way first: positions are unique per group.
+            traject.group_members.update(position=F("position") + 100)
+            for n, member in enumerate(new_order, start=1):
+                SupportGroupMember.objects.filter(pk=member.pk).update(position=n)
+    return current
+
+
+def follow_up_record(
+    traject: Traject,
+    member: SupportGroupMember | None = None,
+    *,
+    by,
+    held_on: datetime.date,
+    what_changed: str,
+    how_now: str,
+    improved: str = "",
+    did_their_part: str = "",
+    notes: str = "",
+) -> FollowUpTalk:
+    """Record a follow-up talk of this round: with the victim (no ``member``) or a member.
+
+    The victim's talk says whether it improved; a member's whether they did their
+    part. Recording again adds a version.
+    """
+    _require(traject, by, rules.TALK_HOLDER)
+    _require_state(traject, TrajectState.FOLLOW_UP)
+    current = traject.current_round
+    meeting = current.meeting() if current else None
+    _check_held_on(held_on, meeting.held_on if meeting else None)
+    if member is not None and member.traject_id != traject.pk:
+        raise ValidationError(_("Deze leerling zit niet in deze steungroep."))
+    if member is None and improved not in YesNo.values:
+        raise ValidationError(_("Geef aan of het volgens de leerling verbeterd is."))
+    if member is not None and did_their_part not in FollowUpTalk.Part.values:
+        raise ValidationError(_("Geef aan of de leerling zijn of haar deel heeft gedaan."))
+    if not what_changed.strip() or not how_now.strip():
+        raise ValidationError(_("Vul in wat er veranderd is en hoe het nu gaat."))
+    with transaction.atomic():
+        _lock(traject)
+        earlier = (
+            current.follow_ups.filter(member=member)
+            if member
+            else current.follow_ups.filter(member__isnull=True)
+        )
+        return FollowUpTalk.objects.create(
+            round=current,
+            member=member,
+            number=_next_number(earlier),
+            held_on=held_on,
+            what_changed=what_changed.strip(),
+            how_now=how_now.strip(),
+            improved=improved if member is None else "",
+            did_their_part=did_their_part if member is not None else "",
+            notes=notes.strip(),
+            author=by,
+        )

@@ -1,0 +1,595 @@
+"""The SMW's pages for the No Blame traject of a case (and the IB's and teacher's).
+
+Every view fetches the case through ``cases.access.visible_cases`` and answers
+404 for a case the user may not see; changes are POST only and go through
+``noblame.services``. A refusal is shown on the page; nothing typed is lost.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cases.access import visible_cases
+from noblame import printables, rules, services
+from noblame.defaults import MEETING_RULES, guidance_for
+from noblame.forms import (
+    CloseForm,
+    GroupFormSet,
+    MeetingForm,
+    MeetingPlanForm,
+    MemberFollowUpForm,
+    ParticipantAddForm,
+    ScheduleForm,
+    VictimFollowUpForm,
+    VictimTalkForm,
+)
+from noblame.models import Participant, SupportGroupMember, Traject, TrajectState
+
+# What happens in each sub-step, in plain words for the traject page.
+STATE_TEXT = {
+    TrajectState.PREPARATION: gettext_lazy(
+        "Iedereen die meedoet (leerkracht, RT-leerkracht, intern begeleider) bevestigt dat "
+        "hij of zij de No Blame-aanpak kent."
+    ),
+    TrajectState.VICTIM_TALK: gettext_lazy(
+        "Het gesprek met de gepeste leerling: wat er gebeurt en wanneer, wie kan helpen en of "
+        "de leerling hulp wil. Samen kiezen jullie de kinderen voor de steungroep."
+    ),
+    TrajectState.VICTIM_ASSIGNMENT: gettext_lazy(
+        "De leerling let op wat anderen doen om aardig te zijn. Intussen stel je de steungroep "
+        "samen."
+    ),
+    TrajectState.GROUP_FORMED: gettext_lazy(
+        "De steungroep staat. Plan de bijeenkomst en nodig ieder kind persoonlijk uit."
+    ),
+    TrajectState.GROUP_MEETING: gettext_lazy(
+        "De bijeenkomst met de steungroep, zonder de gepeste leerling. Elk idee wordt "
+        "opgeschreven met de naam van wie het gaat doen."
+    ),
+    TrajectState.FOLLOW_UP: gettext_lazy(
+        "De nabesprekingen: met de gepeste leerling over wat er veranderd is, en kort met elk "
+        "lid van de groep in de afgesproken volgorde."
+    ),
+    TrajectState.CLOSED_SUCCESS: gettext_lazy(
+        "Het is verbeterd en het traject is afgesloten. De casus kan nu worden afgesloten."
+    ),
+    TrajectState.CLOSED_INEFFECTIVE: gettext_lazy(
+        "De aanpak heeft niet (genoeg) geholpen. De casus gaat verder met stap 4, het plan "
+        "van aanpak."
+    ),
+}
+
+TABS = [
+    ("traject", gettext_lazy("Overzicht")),
+    ("preparation", gettext_lazy("Voorbereiding")),
+    ("victim_talk", gettext_lazy("Gesprek met de leerling")),
+    ("group", gettext_lazy("Steungroep")),
+    ("meeting", gettext_lazy("Bijeenkomst")),
+    ("follow_up", gettext_lazy("Nabesprekingen")),
+]
+
+
+def _load(request, pk) -> Traject:
+    case = get_object_or_404(visible_cases(request.user).select_related("school"), pk=pk)
+    return get_object_or_404(Traject.objects.select_related("case", "case__school"), case=case)
+
+
+def _page(request, template, traject, tab, **context):
+    return render(
+        request,
+        template,
+        {
+            "case": traject.case,
+            "traject": traject,
+            "tab": tab,
+            "tabs": TABS,
+            "max_rounds": traject.settings.max_rounds,
+            "may_coordinate": rules.COORDINATOR(traject, request.user),
+            "may_hold_talks": rules.TALK_HOLDER(traject, request.user),
+            "today": timezone.localdate(),
+            **context,
+        },
+    )
+
+
+def _refused(form, error: ValidationError) -> None:
+    for message in error.messages:
+        form.add_error(None, message)
+
+
+def _back(traject, name="traject"):
+    return redirect(f"noblame:{name}", pk=traject.case_id)
+
+
+# --- the overview and the transitions ----------------------------------------------------
+
+
+@login_required
+def traject_list(request):
+    """The trajects of every case the user may see: open ones first, by their next date."""
+    trajects = Traject.objects.filter(case__in=visible_cases(request.user)).select_related(
+        "case", "case__school"
+    )
+    open_rows = sorted(
+        ((t, t.next_due()) for t in trajects if not t.is_closed),
+        key=lambda row: (row[1] is None, row[1][1] if row[1] else None, row[0].pk),
+    )
+    closed_rows = sorted(
+        ((t, None) for t in trajects if t.is_closed), key=lambda row: row[0].closed_at, reverse=True
+    )
+    return render(
+        request,
+        "noblame/traject_list.html",
+        {
+            "sections": [(_("Lopende trajecten"), open_rows), (_("Afgesloten"), closed_rows)],
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def traject_detail(request, pk):
+    traject = _load(request, pk)
+    transitions = services.available_transitions(traject, request.user)
+    return _page(
+        request,
+        "noblame/traject_detail.html",
+        traject,
+        "traject",
+        state_text=STATE_TEXT[traject.state],
+        still_needed=services.still_needed(traject),
+        next_due=traject.next_due(),
+        buttons=[
+            (name, label, problems)
+            for name, label, problems in transitions
+            if name != "close_ineffective" and rules.COORDINATOR(traject, request.user)
+        ],
+        close_form=CloseForm()
+        if any(n == "close_ineffective" for n, _l, _p in transitions)
+        and rules.COORDINATOR(traject, request.user)
+        else None,
+        history=traject.state_changes.select_related("by"),
+        members=traject.members(),
+        victim_talk=traject.victim_talk,
+        rounds=traject.rounds.order_by("number"),
+        invitation_ready=printables.invitation_available(traject),
+        slips_ready=printables.slips_available(traject),
+    )
+
+
+@login_required
+@require_POST
+def traject_fire(request, pk, name):
+    traject = _load(request, pk)
+    try:
+        services.traject_transition(
+            traject, name, by=request.user, remark=request.POST.get("remark", "")
+        )
+    except services.TransitionRefused as refused:
+        for reason in refused.reasons:
+            messages.error(request, reason)
+    else:
+        messages.success(request, traject.get_state_display())
+    return _back(traject)
+
+
+# --- preparation -------------------------------------------------------------------------
+
+
+@login_required
+def preparation(request, pk):
+    traject = _load(request, pk)
+    form = ParticipantAddForm(request.POST or None, traject=traject)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_add(
+                traject, form.cleaned_data["user"], form.cleaned_data["role"], by=request.user
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Toegevoegd aan de lijst."))
+            return _back(traject, "preparation")
+    people = traject.preparation_list()
+    return _page(
+        request,
+        "noblame/preparation.html",
+        traject,
+        "preparation",
+        people=people,
+        form=form,
+        editable=traject.state == TrajectState.PREPARATION,
+        may_confirm=traject.state == TrajectState.PREPARATION
+        and any(p.user_id == request.user.pk and p.confirmed_at is None for p in people),
+        guidance=guidance_for(traject.case.school, "preparation"),
+    )
+
+
+@login_required
+@require_POST
+def preparation_confirm(request, pk):
+    traject = _load(request, pk)
+    try:
+        services.preparation_confirm(traject, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Bevestigd: u kent de No Blame-aanpak."))
+    return _back(traject, "preparation")
+
+
+@login_required
+@require_POST
+def participant_remove(request, pk, participant_pk):
+    traject = _load(request, pk)
+    participant = get_object_or_404(Participant, pk=participant_pk, traject=traject)
+    try:
+        services.participant_remove(participant, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back(traject, "preparation")
+
+
+# --- the talk with the victim ------------------------------------------------------------
+
+
+def _victim_talk_initial(traject) -> dict:
+    talk = traject.victim_talk
+    if talk is None:
+        return {
+            "held_on": timezone.localdate(),
+            "assignment": _(
+                "Let de komende tijd op wat andere kinderen doen om aardig voor je te zijn."
+            ),
+        }
+    fields = VictimTalkForm.Meta.fields
+    initial = {f: getattr(talk, f) for f in fields if f != "chosen_pupils"}
+    initial["chosen_pupils"] = list(talk.chosen_pupils.all())
+    return initial
+
+
+@login_required
+def victim_talk(request, pk):
+    traject = _load(request, pk)
+    editable = traject.state in (TrajectState.VICTIM_TALK, TrajectState.VICTIM_ASSIGNMENT)
+    form = VictimTalkForm(
+        request.POST or None,
+        request.FILES or None,
+        traject=traject,
+        initial=_victim_talk_initial(traject),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.victim_talk_record(
+                traject,
+                by=request.user,
+                held_on=data["held_on"],
+                what_happens=data["what_happens"],
+                when_happens=data["when_happens"],
+                who_could_help=data["who_could_help"],
+                wants_change=data["wants_change"],
+                approach_explained=data["approach_explained"],
+                chosen_pupils=data["chosen_pupils"],
+                confidential_agreements=data["confidential_agreements"],
+                assignment=data["assignment"],
+                check_in_on=data["check_in_on"],
+                notes=data["notes"],
+                letter=data["letter_upload"],
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Het gesprek is vastgelegd."))
+            return _back(traject, "victim_talk")
+    return _page(
+        request,
+        "noblame/victim_talk.html",
+        traject,
+        "victim_talk",
+        form=form,
+        editable=editable,
+        talk=traject.victim_talk,
+        versions=traject.victim_talks.count(),
+        guidance=guidance_for(traject.case.school, "victim_talk"),
+    )
+
+
+@login_required
+def letter(request, pk):
+    """The victim's letter or drawing, as an attachment named after the case only."""
+    traject = _load(request, pk)
+    talk = traject.victim_talk
+    if talk is None or not talk.letter:
+        raise Http404
+    suffix = "." + talk.letter_name.rsplit(".", 1)[-1].lower() if "." in talk.letter_name else ""
+    return FileResponse(
+        talk.letter.open("rb"),
+        as_attachment=True,
+        filename=f"brief-{traject.case.reference}{suffix}",
+        content_type=talk.letter_content_type or "application/octet-stream",
+    )
+
+
+# --- the support group -------------------------------------------------------------------
+
+CASE_ROLE_TO_MEMBER = {
+    "bully": SupportGroupMember.Role.RINGLEADER,
+    "follower": SupportGroupMember.Role.FOLLOWER,
+    "bystander": SupportGroupMember.Role.BYSTANDER,
+    "helper": SupportGroupMember.Role.HELPFUL,
+}
+
+
+def _group_initial(traject) -> list[dict]:
+    """The group as it is, or else the pupils chosen with the victim in their case role."""
+    members = list(traject.members())
+    if members:
+        return [{"pupil": m.pupil, "role": m.role} for m in members]
+    talk = traject.victim_talk
+    if talk is None:
+        return []
+    case_roles = dict(traject.case.case_pupils.values_list("pupil_id", "role"))
+    return [
+        {"pupil": p, "role": CASE_ROLE_TO_MEMBER.get(case_roles.get(p.pk), "")}
+        for p in talk.chosen_pupils.order_by("first_name")
+    ]
+
+
+@login_required
+def group(request, pk):
+    traject = _load(request, pk)
+    editable = traject.state in (TrajectState.VICTIM_ASSIGNMENT, TrajectState.GROUP_FORMED)
+    formset = GroupFormSet(
+        request.POST or None, traject=traject, initial=_group_initial(traject), prefix="lid"
+    )
+    if request.method == "POST" and formset.is_valid():
+        try:
+            warnings = services.group_compose(traject, formset.members(), by=request.user)
+        except ValidationError as error:
+            formset._non_form_errors = formset.error_class(error.messages)
+        else:
+            messages.success(request, _("De steungroep is opgeslagen."))
+            for warning in warnings:
+                messages.warning(request, warning)
+            return _back(traject, "group")
+    members = list(traject.members())
+    return _page(
+        request,
+        "noblame/group.html",
+        traject,
+        "group",
+        formset=formset,
+        editable=editable,
+        members=members,
+        warnings=rules.group_warnings([m.role for m in members]),
+        chosen=traject.victim_talk.chosen_pupils.all() if traject.victim_talk else [],
+    )
+
+
+# --- the meeting -------------------------------------------------------------------------
+
+
+def _meeting_initial(traject) -> dict:
+    current = traject.current_round
+    meeting = current.meeting() if current else None
+    if meeting is None:
+        return {
+            "held_on": (current.meeting_planned_on if current else None) or timezone.localdate(),
+            "attendees": list(traject.group_members.all()),
+        }
+    initial = {
+        "held_on": meeting.held_on,
+        "attendees": list(meeting.attendees.all()),
+        "notes": meeting.notes,
+    }
+    for idea in meeting.ideas.all():
+        key = MeetingForm.idea_field(idea.member)
+        initial[key] = "\n".join(filter(None, [initial.get(key, ""), idea.text]))
+    return initial
+
+
+@login_required
+def meeting(request, pk):
+    traject = _load(request, pk)
+    current = traject.current_round
+    form = MeetingForm(request.POST or None, traject=traject, initial=_meeting_initial(traject))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_record(
+                traject,
+                by=request.user,
+                held_on=form.cleaned_data["held_on"],
+                attendees=form.cleaned_data["attendees"],
+                ideas=form.ideas(),
+                notes=form.cleaned_data["notes"],
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("De bijeenkomst is vastgelegd."))
+            return _back(traject, "meeting")
+    plan_form = MeetingPlanForm(
+        initial={"planned_on": current.meeting_planned_on if current else None}
+    )
+    meetings = [(r, r.meeting()) for r in traject.rounds.order_by("-number")]
+    return _page(
+        request,
+        "noblame/meeting.html",
+        traject,
+        "meeting",
+        form=form,
+        plan_form=plan_form,
+        may_plan=traject.state in (TrajectState.GROUP_FORMED, TrajectState.GROUP_MEETING),
+        editable=traject.state == TrajectState.GROUP_MEETING,
+        current=current,
+        meetings=[(r, m) for r, m in meetings if m is not None],
+        rules_list=MEETING_RULES,
+        guidance=guidance_for(traject.case.school, "group_meeting"),
+    )
+
+
+@login_required
+@require_POST
+def meeting_plan(request, pk):
+    traject = _load(request, pk)
+    form = MeetingPlanForm(request.POST)
+    if form.is_valid():
+        try:
+            services.meeting_plan(traject, form.cleaned_data["planned_on"], by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("De datum van de bijeenkomst is opgeslagen."))
+    else:
+        messages.error(request, _("Vul een geldige datum in."))
+    return _back(traject, "meeting")
+
+
+# --- follow-ups --------------------------------------------------------------------------
+
+
+@login_required
+def follow_up(request, pk):
+    traject = _load(request, pk)
+    current = traject.current_round
+    order_locked = bool(current and current.follow_ups.filter(member__isnull=False).exists())
+    schedule_form = None
+    if current is not None and current.meeting() is not None:
+        schedule_form = ScheduleForm(
+            request.POST or None,
+            traject=traject,
+            order_locked=order_locked,
+            initial={
+                "victim_due": current.victim_follow_up_due,
+                "group_due": current.group_follow_up_due,
+            },
+        )
+    if request.method == "POST":
+        if schedule_form is None:
+            raise Http404
+        if schedule_form.is_valid():
+            try:
+                services.follow_up_schedule(
+                    traject,
+                    by=request.user,
+                    victim_due=schedule_form.cleaned_data["victim_due"],
+                    group_due=schedule_form.cleaned_data["group_due"],
+                    order=None if order_locked else schedule_form.order(),
+                )
+            except ValidationError as error:
+                _refused(schedule_form, error)
+            else:
+                messages.success(request, _("De planning is opgeslagen."))
+                return _back(traject, "follow_up")
+    members = list(traject.members())
+    talks = []
+    if current is not None:
+        talks = [(None, current.follow_up_for(None))] + [
+            (m, current.follow_up_for(m)) for m in members
+        ]
+    meeting_on = current.meeting().held_on if current and current.meeting() else None
+    settings = traject.settings
+    return _page(
+        request,
+        "noblame/follow_up.html",
+        traject,
+        "follow_up",
+        current=current,
+        schedule_form=schedule_form,
+        schedule_editable=traject.state in (TrajectState.GROUP_MEETING, TrajectState.FOLLOW_UP),
+        order_locked=order_locked,
+        talks=talks,
+        talks_open=traject.state == TrajectState.FOLLOW_UP,
+        meeting_on=meeting_on,
+        settings=settings,
+        past_rounds=[
+            (r, r.follow_up_for(None)) for r in traject.rounds.filter(number__lt=traject.round)
+        ],
+    )
+
+
+def _follow_up_talk(request, pk, member_pk=None):
+    traject = _load(request, pk)
+    member = (
+        get_object_or_404(SupportGroupMember.objects.select_related("pupil"), pk=member_pk)
+        if member_pk is not None
+        else None
+    )
+    if member is not None and member.traject_id != traject.pk:
+        raise Http404
+    current = traject.current_round
+    if current is None:
+        raise Http404
+    form_class = MemberFollowUpForm if member else VictimFollowUpForm
+    latest = current.follow_up_for(member)
+    initial = (
+        {f: getattr(latest, f) for f in form_class.Meta.fields}
+        if latest
+        else {"held_on": timezone.localdate()}
+    )
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.follow_up_record(traject, member, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("De nabespreking is vastgelegd."))
+            return _back(traject, "follow_up")
+    meeting_ = current.meeting()
+    ideas = meeting_.ideas.filter(member=member) if meeting_ and member else []
+    return _page(
+        request,
+        "noblame/follow_up_talk.html",
+        traject,
+        "follow_up",
+        form=form,
+        member=member,
+        ideas=ideas,
+        current=current,
+        latest=latest,
+        editable=traject.state == TrajectState.FOLLOW_UP,
+        guidance=guidance_for(
+            traject.case.school, "member_follow_up" if member else "victim_follow_up"
+        ),
+    )
+
+
+@login_required
+def follow_up_victim(request, pk):
+    return _follow_up_talk(request, pk)
+
+
+@login_required
+def follow_up_member(request, pk, member_pk):
+    return _follow_up_talk(request, pk, member_pk)
+
+
+# --- printables --------------------------------------------------------------------------
+
+PRINTABLES = {
+    "uitnodiging": ("invitation", printables.invitation_available, printables.invitation_list_pdf),
+    "hulpbriefjes": ("slips", printables.slips_available, printables.help_slips_pdf),
+}
+
+
+@login_required
+def printable(request, pk, kind):
+    """A printable as an attachment; 404 for a case the user may not see or a missing one."""
+    traject = _load(request, pk)
+    if kind not in PRINTABLES:
+        raise Http404
+    key, available, render_pdf = PRINTABLES[kind]
+    if not available(traject):
+        raise Http404
+    response = HttpResponse(render_pdf(traject), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{printables.filename(key, traject)}"'
+    response["Cache-Control"] = "no-store"
+    return response
