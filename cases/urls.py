@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import export_views, views
 
 app_name = "cases"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("casussen/nieuw/", views.signal_new, name="signal_new"),
     path("leerlingen/zoeken/", views.pupil_search, name="pupil_search"),
     path("leerlingen/kiezen/", views.pupil_row, name="pupil_row"),
+    path("leerlingen/<int:pk>/inzage.pdf", export_views.pupil_export, name="pupil_export"),
     path("casussen/<int:pk>/", views.case_detail, name="detail"),
     path("casussen/<int:pk>/stap/<str:name>/", views.case_fire, name="fire"),
     path("casussen/<int:pk>/gesprek/<str:kind>/", views.talk, name="talk"),

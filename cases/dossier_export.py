@@ -1,0 +1,216 @@
+"""Right of access (inzage): one pupil's dossier as a PDF for the parents (A4, WeasyPrint).
+
+Other pupils never appear by name: each one gets a letter ("leerling A", "leerling
+B", ...) that stays the same throughout one export, in the structured parts and,
+as well as a text substitution can manage, in free text. Confidential notes of a
+talk are never printed. HTML template in, PDF bytes out; the view decides who may
+ask for it.
+"""
+
+import re
+import string
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cases.talks import questions_for
+
+
+def _letter(n: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA, ..."""
+    letters = ""
+    n += 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letters = string.ascii_uppercase[rest] + letters
+    return letters
+
+
+@dataclass
+class Pseudonyms:
+    """Letters for the other pupils of one export, and a best-effort text scrubber."""
+
+    pupil: object
+    letters: dict[int, str] = field(default_factory=dict)
+    _names: dict[int, object] = field(default_factory=dict)
+    _replacements: dict[str, str] = field(default_factory=dict)
+    _pattern: re.Pattern | None = None
+
+    def add(self, other) -> None:
+        if other.pk != self.pupil.pk and other.pk not in self.letters:
+            self.letters[other.pk] = _("leerling %(letter)s") % {
+                "letter": _letter(len(self.letters))
+            }
+            self._names[other.pk] = other
+            self._pattern = None
+
+    def name(self, pupil) -> str:
+        """The pupil's own name, or the letter of another pupil."""
+        if pupil.pk == self.pupil.pk:
+            return pupil.full_name
+        self.add(pupil)
+        return self.letters[pupil.pk]
+
+    def scrub(self, text: str) -> str:
+        """Replace other pupils' full and first names in ``text`` by their letter.
+
+        Full names go first (longest first), then first names. A first name the pupil
+        shares with another pupil is left alone: it most likely means the pupil.
+        """
+        if not text or not self.letters:
+            return text or ""
+        if self._pattern is None:
+            self._replacements = {}
+            own_first = self.pupil.first_name.casefold()
+            for pk, other in self._names.items():
+                self._replacements.setdefault(other.full_name.casefold(), self.letters[pk])
+            for pk, other in self._names.items():
+                first = other.first_name.casefold()
+                if first and first != own_first:
+                    self._replacements.setdefault(first, self.letters[pk])
+            names = sorted((n for n in self._replacements if n.strip()), key=len, reverse=True)
+            if not names:
+                return text
+            alternatives = "|".join(r"\s+".join(map(re.escape, n.split())) for n in names)
+            self._pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+        def replace(match):
+            key = " ".join(match.group(0).split()).casefold()
+            return self._replacements.get(key, match.group(0))
+
+        return self._pattern.sub(replace, text)
+
+
+def _answers(version, pseudonyms: Pseudonyms) -> list[dict]:
+    """The answers of a talk version as (question, answer) in the order of the questions."""
+    questions = {q.key: q for q in questions_for(version.talk.kind, version.talk.cycle)}
+    rows = []
+    for key, question in questions.items():
+        value = str(version.answers.get(key, "")).strip()
+        if not value:
+            continue
+        if question.choices:
+            value = str(dict(question.choices).get(value, value))
+        rows.append({"question": str(question.label), "answer": pseudonyms.scrub(value)})
+    for key, value in version.answers.items():  # answers to questions no longer asked
+        if key not in questions and str(value).strip():
+            rows.append({"question": key, "answer": pseudonyms.scrub(str(value))})
+    return rows
+
+
+def _staff_name(user) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+def dossier_context(pupil, *, today=None) -> dict:
+    """Everything the export shows, names of other pupils already replaced by letters."""
+    from cases.models import Case, DossierEntry, TalkVersion
+
+    pseudonyms = Pseudonyms(pupil)
+    cases = list(
+        Case.objects.filter(case_pupils__pupil=pupil)
+        .select_related("school")
+        .prefetch_related("case_pupils__pupil")
+        .order_by("created_at", "pk")
+        .distinct()
+    )
+    # Letters follow the order in which other pupils first appear: case by case.
+    for case in cases:
+        for cp in sorted(case.case_pupils.all(), key=lambda cp: cp.pk):
+            pseudonyms.add(cp.pupil)
+        for version in TalkVersion.objects.filter(talk__case=case).prefetch_related("pupils"):
+            for other in version.pupils.all():
+                pseudonyms.add(other)
+
+    own_guardians = set(pupil.guardians.values_list("pk", flat=True))
+    entries = list(
+        DossierEntry.objects.filter(pupil=pupil)
+        .select_related("created_by")
+        .order_by("created_at", "pk")
+    )
+    sections = []
+    for case in cases:
+        role = next(cp for cp in case.case_pupils.all() if cp.pupil_id == pupil.pk)
+        others = [
+            {"name": pseudonyms.name(cp.pupil), "role": cp.get_role_display()}
+            for cp in sorted(case.case_pupils.all(), key=lambda cp: cp.pk)
+            if cp.pupil_id != pupil.pk
+        ]
+        talks = []
+        for talk in case.talks.order_by("created_at", "pk"):
+            version = (
+                talk.versions.select_related("author")
+                .prefetch_related("staff", "pupils", "guardians")
+                .order_by("-number")
+                .first()
+            )
+            if version is None:
+                if talk.planned_on:
+                    talks.append({"talk": talk, "version": None})
+                continue
+            present = [_staff_name(u) for u in version.staff.all()]
+            present += [pseudonyms.name(p) for p in version.pupils.all()]
+            present += [
+                str(g) if g.pk in own_guardians else _("ouder/verzorger van een andere leerling")
+                for g in version.guardians.all()
+            ]
+            talks.append(
+                {
+                    "talk": talk,
+                    "version": version,
+                    "answers": _answers(version, pseudonyms),
+                    # Notes, yes; confidential notes never leave the school.
+                    "notes": pseudonyms.scrub(version.notes),
+                    "present": present,
+                    "took_part": any(p.pk == pupil.pk for p in version.pupils.all()),
+                }
+            )
+        history = [
+            {
+                "change": change,
+                "by": _staff_name(change.by),
+                "remark": pseudonyms.scrub(change.remark),
+            }
+            for change in case.state_changes.select_related("by").order_by("at", "pk")
+        ]
+        sections.append(
+            {
+                "case": case,
+                "role": role.get_role_display(),
+                "others": others,
+                "description": pseudonyms.scrub(case.description),
+                "outcome": pseudonyms.scrub(case.outcome),
+                "talks": talks,
+                "history": history,
+                "has_remarks": any(row["remark"] for row in history),
+                "entries": [
+                    {"entry": e, "text": pseudonyms.scrub(e.text)}
+                    for e in entries
+                    if e.case_id == case.pk
+                ],
+            }
+        )
+    loose_entries = [
+        {"entry": e, "text": pseudonyms.scrub(e.text)} for e in entries if e.case_id is None
+    ]
+    return {
+        "pupil": pupil,
+        "school": pupil.school,
+        "school_class": pupil.school_class,
+        "exported_on": today or timezone.localdate(),
+        "sections": sections,
+        "loose_entries": loose_entries,
+        "has_others": bool(pseudonyms.letters),
+    }
+
+
+def render_dossier_pdf(pupil, *, today=None) -> bytes:
+    """The pupil's dossier as an A4 PDF for the parents, with page numbers."""
+    from weasyprint import HTML  # slow to import: only when a PDF is made
+
+    with translation.override(settings.LANGUAGE_CODE):
+        html = render_to_string("cases/export/dossier.html", dossier_context(pupil, today=today))
+    return HTML(string=html).write_pdf()
