@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from audit import record_access
 from cases import queries, services
 from cases.access import SCHOOL_WIDE_ROLES, visible_cases, visible_pupils
 from cases.evidence import evidence_store
@@ -266,6 +267,7 @@ def case_detail(request, pk):
         "coach_victim",
         "coach_group",
     )
+    record_access(request, case, "view")
     user = request.user
     Notification.objects.filter(user=user, case=case, read_at__isnull=True).update(
         read_at=timezone.now()

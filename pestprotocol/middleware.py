@@ -1,5 +1,7 @@
 """Project middleware."""
 
+from auditlog.middleware import AuditlogMiddleware
+from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 
 
@@ -14,3 +16,31 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
     def process_request(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         super().process_request(request)
+
+
+def client_ip(request) -> str | None:
+    """The visitor's address, for the login lockout and the access log.
+
+    Behind ``DJANGO_TRUSTED_PROXY_COUNT`` reverse proxies the address comes from
+    ``X-Forwarded-For``, counted from the right (the part the proxies added), so a
+    visitor cannot choose it; with no proxy it is ``REMOTE_ADDR``.
+    """
+    count = settings.TRUSTED_PROXY_COUNT
+    if count > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= count:
+            return forwarded[-count]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class AuditActorMiddleware(AuditlogMiddleware):
+    """django-auditlog's middleware, taking the address the way the rest of the app does
+    (auditlog alone trusts the left-most ``X-Forwarded-For``, which a visitor can set)."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        return client_ip(request)

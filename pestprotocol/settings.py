@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "schools",
     "cases",
     "noblame",
+    "auditlog",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records who made each change (django-auditlog); after authentication.
+    "pestprotocol.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -142,6 +146,13 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Years after a pupil left before `manage.py purge_expired` removes their case data.
 RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "") or 2)
+
+# Change history (django-auditlog, registered in audit/apps.py). The remote address is
+# kept with each change; objects are named by model and id (audit/tracking.py).
+AUDITLOG_DISABLE_REMOTE_ADDR = False
+# Reverse proxies in front of the app that add X-Forwarded-For (0: none); used for the
+# address in change history, access log and login lockout (pestprotocol.middleware).
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("beheer/", admin.site.urls),
+    path("", include("audit.urls")),
     path("", include("cases.urls")),
     path("", include("noblame.urls")),
 ]
