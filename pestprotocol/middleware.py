@@ -3,6 +3,7 @@
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.utils.cache import patch_cache_control
 
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
@@ -44,3 +45,25 @@ class AuditActorMiddleware(AuditlogMiddleware):
     @staticmethod
     def _get_remote_addr(request):
         return client_ip(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store, private`` on every page for a logged-in user and on the
+    login page: they may show pupil data, which no browser cache or proxy should keep."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(self.static_prefix):
+            return response
+        user = getattr(request, "user", None)
+        match = getattr(request, "resolver_match", None)
+        if (user is not None and user.is_authenticated) or (match and match.url_name == "login"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+    @property
+    def static_prefix(self) -> str:
+        return "/" + settings.STATIC_URL.lstrip("/")
