@@ -9,6 +9,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from pestprotocol.middleware import client_ip
+
 LOGIN = reverse("login")
 HOME = reverse("cases:start")
 
@@ -169,3 +171,38 @@ def test_weak_passwords_are_refused(password, ib):
 
     with pytest.raises(ValidationError):
         validate_password(password, user=ib)
+
+
+# --- behind a reverse proxy --------------------------------------------------------------
+
+
+def via_proxy(client, username, password, client_address):
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password},
+        REMOTE_ADDR="10.9.9.9",  # the proxy
+        HTTP_X_FORWARDED_FOR=client_address,
+    )
+
+
+def test_behind_a_proxy_the_forwarded_address_counts(client, ib, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(5):
+        via_proxy(client, "ib", "fout-wachtwoord", "203.0.113.66")
+
+    assert via_proxy(client, "ib", "a-long-test-pass", "203.0.113.66").status_code == 429
+    assert via_proxy(client, "ib", "a-long-test-pass", "10.0.0.1").status_code == 302
+
+
+def test_a_visitor_cannot_choose_their_address_through_the_header(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.66", REMOTE_ADDR="10.9.9.9")
+
+    assert client_ip(request) == "203.0.113.66"
+
+
+def test_without_a_proxy_the_header_is_ignored(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="1.2.3.4", REMOTE_ADDR="192.0.2.5")
+
+    assert client_ip(request) == "192.0.2.5"
