@@ -1,7 +1,5 @@
 """Forms of the case pages. They validate and normalise; the services decide."""
 
-import datetime
-
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth import get_user_model
@@ -306,7 +304,10 @@ class AddPupilForm(forms.Form):
 
 class DashboardFilterForm(forms.Form):
     school_class = forms.ModelChoiceField(
-        label=_("Groep"), queryset=SchoolClass.objects.none(), required=False
+        label=_("Groep"),
+        queryset=SchoolClass.objects.none(),
+        required=False,
+        empty_label=_("Alle groepen"),
     )
     state = forms.ChoiceField(label=_("Stap"), required=False)
     date_from = forms.DateField(label=_("Gemeld vanaf"), required=False, widget=DateInput())
@@ -327,8 +328,3 @@ class DashboardFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", _("Deze datum ligt voor de begindatum."))
         return cleaned
-
-
-def default_period(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
-    today = today or timezone.localdate()
-    return today.replace(day=1) - datetime.timedelta(days=335), today

@@ -50,6 +50,8 @@ CASE_WORKERS = Permission(
         "schoolmaatschappelijk werker."
     ),
 )
+# Who logs a new signal (the navigation offers it to these roles).
+SIGNAL_ROLES = {Role.TEACHER, Role.IB}
 PLANNING_STATES = (
     State.ACTION_PLAN,
     State.COACHING,
@@ -110,6 +112,7 @@ def case_list(request):
         "cases/case_list.html",
         {
             "teacher_only": roles_of(request.user) <= {Role.TEACHER},
+            "may_signal": bool(roles_of(request.user) & SIGNAL_ROLES),
             "today": timezone.localdate(),
             "open_cases": [c for c in cases if c.state in OPEN_STATES],
             "closed_cases": [c for c in cases if c.state not in OPEN_STATES],
@@ -176,6 +179,8 @@ def dashboard(request):
 
 @login_required
 def signal_new(request):
+    if not roles_of(request.user) & SIGNAL_ROLES:
+        raise PermissionDenied(_("Een melding doet de leerkracht of de intern begeleider."))
     form = SignalForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -510,6 +515,7 @@ def evidence_download(request, pk, evidence_pk):
     """An evidence file, only for someone who may see the case, always as a download."""
     case = _case_for(request, pk)
     evidence = get_object_or_404(Evidence, pk=evidence_pk, case=case)
+    record_access(request, evidence, "download")
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,

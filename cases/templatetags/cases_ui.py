@@ -21,7 +21,8 @@ def roles_of(user) -> set[str]:
 
 @register.simple_tag(takes_context=True)
 def user_roles(context):
-    return roles_of(context["request"].user)
+    request = context.get("request")
+    return roles_of(request.user) if request is not None else set()
 
 
 @register.simple_tag

@@ -16,6 +16,8 @@
   // After a pupil is added, put the keyboard on its role choice.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "pupil-rows") {
+      var search = document.getElementById("pupil-search");
+      if (search) search.value = "";
       var selects = event.detail.target.querySelectorAll("select");
       if (selects.length) selects[selects.length - 1].focus();
     }
