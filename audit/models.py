@@ -22,6 +22,7 @@ OBJECT_TYPES = [
     ("cases.evidence", _("Bijlage (bewijs)")),
     ("cases.dossierentry", _("Aantekening in het dossier")),
     ("noblame.traject", _("No Blame-traject")),
+    ("noblame.victimtalk", _("No Blame: brief of tekening")),
 ]
 
 

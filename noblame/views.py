@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from audit import record_access
 from cases.access import visible_cases
 from noblame import printables, rules, services
 from noblame.defaults import MEETING_RULES, guidance_for
@@ -136,6 +137,7 @@ def traject_list(request):
 @login_required
 def traject_detail(request, pk):
     traject = _load(request, pk)
+    record_access(request, traject, "view")
     transitions = services.available_transitions(traject, request.user)
     return _page(
         request,
@@ -308,6 +310,7 @@ def letter(request, pk):
     talk = traject.victim_talk
     if talk is None or not talk.letter:
         raise Http404
+    record_access(request, talk, "download")
     suffix = "." + talk.letter_name.rsplit(".", 1)[-1].lower() if "." in talk.letter_name else ""
     return FileResponse(
         talk.letter.open("rb"),
@@ -589,6 +592,7 @@ def printable(request, pk, kind):
     key, available, render_pdf = PRINTABLES[kind]
     if not available(traject):
         raise Http404
+    record_access(request, traject, "print")
     response = HttpResponse(render_pdf(traject), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{printables.filename(key, traject)}"'
     response["Cache-Control"] = "no-store"

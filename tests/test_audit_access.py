@@ -192,3 +192,40 @@ def test_the_log_is_read_only(client, people):
     client.force_login(people["director"])
 
     assert client.post(LOG).status_code == 405
+
+
+# --- other reads that are recorded -------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_downloading_evidence_is_recorded(client, case, teacher5, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.evidence import evidence_store
+
+    settings.MEDIA_ROOT = tmp_path
+    evidence_store(case, SimpleUploadedFile("scherm.png", PNG), by=teacher5)
+    evidence = case.evidence.get()
+    client.force_login(teacher5)
+
+    client.get(reverse("cases:evidence", args=[case.pk, evidence.pk]))
+
+    record = AccessRecord.objects.get(action="download")
+    assert (record.object_type, record.object_id) == ("cases.evidence", str(evidence.pk))
+    assert record.school_id == case.school_id
+
+
+def test_opening_a_no_blame_traject_is_recorded(client, case, people):
+    from cases.models import State
+    from tests.walk import walk
+
+    walk(case, State.SUPPORT_GROUP, people)
+    client.force_login(people["smw"])
+
+    response = client.get(reverse("noblame:traject", args=[case.pk]))
+
+    assert response.status_code == 200
+    record = AccessRecord.objects.get(object_type="noblame.traject")
+    assert record.roles == "smw"
+    assert record.school_id == case.school_id
