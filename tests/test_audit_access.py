@@ -229,3 +229,14 @@ def test_opening_a_no_blame_traject_is_recorded(client, case, people):
     record = AccessRecord.objects.get(object_type="noblame.traject")
     assert record.roles == "smw"
     assert record.school_id == case.school_id
+
+
+@pytest.mark.parametrize(
+    ("persona", "shown"), [("director", True), ("beheerder", True), ("ib", False)]
+)
+def test_the_menu_links_the_log_for_director_and_beheerder(client, people, persona, shown):
+    client.force_login(people[persona])
+
+    html = client.get(reverse("cases:start")).content.decode()
+
+    assert (f'href="{LOG}"' in html) is shown
