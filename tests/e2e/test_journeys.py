@@ -116,3 +116,52 @@ def test_a_refused_action_shows_its_reason(site, people, school, victim, bully):
     expect(close).to_be_disabled()
     expect(close).to_have_accessible_description(re.compile("Noteer eerst hoe het is opgelost"))
     site.screenshot("case-refused")
+
+
+def test_the_smw_runs_a_no_blame_round(site, people, school, victim, bully):
+    from noblame.models import TrajectState
+    from tests.noblame_walk import traject_of, walk_traject
+
+    case = walk(new_case(school, people["teacher5"], victim, bully), State.SUPPORT_GROUP, people)
+    traject = walk_traject(traject_of(case), TrajectState.GROUP_MEETING)
+    members = [m.pupil.full_name for m in traject.members()]
+    page = site.login("smw")
+    page.get_by_role("link", name="No Blame", exact=True).click()
+    page.get_by_role("link", name=case.reference).click()
+    tabs = page.get_by_role("main")
+
+    # The meeting: an idea per member, written with the name of who will do it.
+    tabs.get_by_role("link", name="Bijeenkomst", exact=True).click()
+    for name in members:
+        page.get_by_label(f"Idee van {name}").fill(f"{name.split()[0]} vraagt haar mee te spelen.")
+    site.screenshot("noblame-meeting")
+    page.get_by_role("button", name="Bijeenkomst vastleggen").click()
+    tabs.get_by_role("link", name="Overzicht", exact=True).click()
+    page.get_by_role("button", name="Bijeenkomst gehouden: naar de nabesprekingen").click()
+
+    # The follow-ups: the victim first, then every member in the order set.
+    tabs.get_by_role("link", name="Nabesprekingen", exact=True).click()
+    page.get_by_role("row").filter(has_text="de gepeste leerling").get_by_role("link").click()
+    page.get_by_label("Wat is er veranderd?").fill("In de pauze speelt ze weer mee.")
+    page.get_by_label("Hoe gaat het nu?").fill("Beter, maar nog niet goed.")
+    page.get_by_role("group", name=re.compile("genoeg verbeterd")).get_by_label("nee").check()
+    page.get_by_role("button", name="Nabespreking vastleggen").click()
+    for name in members:
+        tabs.get_by_role("link", name="Nabesprekingen", exact=True).click()
+        page.get_by_role("row").filter(has_text=name).get_by_role("link").click()
+        page.get_by_role("group", name=re.compile("deel gedaan")).get_by_label("ja").check()
+        page.get_by_label("Wat heeft de leerling gedaan en gezien?").fill("Vroeg haar mee.")
+        page.get_by_label("Hoe gaat het nu, volgens deze leerling?").fill("Goed.")
+        page.get_by_role("button", name="Nabespreking vastleggen").click()
+    site.screenshot("noblame-follow-up")
+
+    tabs.get_by_role("link", name="Overzicht", exact=True).click()
+    page.get_by_role("button", name="Nog niet verbeterd: nieuwe ronde").click()
+
+    expect(page.get_by_text("Ronde 2 van hoogstens 5")).to_be_visible()
+    slips = page.get_by_role("link", name=re.compile("Hulpbriefjes per lid"))
+    response = page.request.get(site.url + slips.get_attribute("href"))
+    assert response.ok
+    assert response.body().startswith(b"%PDF")
+    traject.refresh_from_db()
+    assert traject.round == 2
