@@ -282,26 +282,31 @@ class Traject(ConcurrentTransitionMixin, models.Model):
         )
 
     def next_due(self) -> tuple[str, datetime.date] | None:
-        """The next date to keep an eye on, with what happens then."""
+        """The earliest date to keep an eye on, with what happens then (may be overdue)."""
         if self.is_closed:
             return None
         current = self.current_round
+        dates = []
         if self.state in (TrajectState.VICTIM_ASSIGNMENT, TrajectState.GROUP_FORMED):
             talk = self.victim_talk
             if talk is not None and talk.check_in_on >= timezone.localdate():
-                return str(_("terugkomen op de opdracht")), talk.check_in_on
-        if (
-            self.state in (TrajectState.GROUP_FORMED, TrajectState.GROUP_MEETING)
-            and current is not None
-            and current.meeting_planned_on
-        ):
-            return str(_("bijeenkomst van de steungroep")), current.meeting_planned_on
-        if self.state == TrajectState.FOLLOW_UP and current is not None:
-            if current.follow_up_for(None) is None and current.victim_follow_up_due:
-                return str(_("nabespreking met de gepeste leerling")), current.victim_follow_up_due
-            if current.group_follow_up_due:
-                return str(_("nabesprekingen met de steungroep")), current.group_follow_up_due
-        return None
+                dates.append((str(_("terugkomen op de opdracht")), talk.check_in_on))
+        if current is not None:
+            if (
+                self.state in (TrajectState.GROUP_FORMED, TrajectState.GROUP_MEETING)
+                and current.meeting_planned_on
+            ):
+                dates.append((str(_("bijeenkomst van de steungroep")), current.meeting_planned_on))
+            if self.state == TrajectState.FOLLOW_UP:
+                talked = set(current.follow_ups.values_list("member_id", flat=True))
+                if None not in talked and current.victim_follow_up_due:
+                    label = str(_("nabespreking met de gepeste leerling"))
+                    dates.append((label, current.victim_follow_up_due))
+                if self.group_members.exclude(pk__in=talked - {None}).exists():
+                    label = str(_("nabesprekingen met de steungroep"))
+                    dates.append((label, current.group_follow_up_due))
+        dates = [(label, day) for label, day in dates if day is not None]
+        return min(dates, key=lambda item: item[1]) if dates else None
 
 
 class TrajectStateChange(models.Model):

@@ -128,6 +128,7 @@ def satisfy_traject(traject, name):
 
 
 FORWARD = [
+    ("start", TrajectState.PREPARATION),
     ("start_victim_talk", TrajectState.VICTIM_TALK),
     ("give_assignment", TrajectState.VICTIM_ASSIGNMENT),
     ("form_group", TrajectState.GROUP_FORMED),
@@ -142,16 +143,20 @@ def fire(traject, name, by=None, remark=""):
 
 
 def walk_traject(traject, state, rounds=1):
-    """Fire sub-transitions until ``traject`` is in ``state`` (in round ``rounds``)."""
+    """Fire sub-transitions until ``traject`` is in ``state`` (in round ``rounds``).
+
+    It starts from wherever the traject is, in round 1.
+    """
     if state == TrajectState.CLOSED_INEFFECTIVE:
         fire(traject, "close_ineffective", remark="De leerling wil deze hulp niet.")
         return traject
+    order = [s for _n, s in FORWARD]
     for name, target in FORWARD:
         if traject.state == state and traject.round == rounds:
             return traject
+        if traject.state in order and order.index(traject.state) >= order.index(target):
+            continue  # already past this step
         fire(traject, name)
-        if target == TrajectState.FOLLOW_UP:
-            break
     while traject.round < rounds:
         fire(traject, "new_round")
         if state == TrajectState.GROUP_MEETING and traject.round == rounds:

@@ -34,6 +34,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, CasePupil, Place, ReporterKind, State
 from cases.talks import TalkKind
+from noblame import demo as noblame_demo
 from schools.models import (
     Guardian,
     GuardianRelation,
@@ -763,6 +764,7 @@ class Command(BaseCommand):
                 school_class, groep, self.rng.randint(*size), int(year[:4])
             )
         self._create_cases()
+        noblame_demo.seed_trajects(board, today=self.today)
         return board
 
     def _create_staff(self) -> dict:

@@ -1,0 +1,28 @@
+"""The demo data has a No Blame traject in every sub-state, played through the services.
+
+Loading the demo takes most of a minute, so this is one test with several checks.
+"""
+
+from django.contrib.auth.models import User
+from django.core.management import call_command
+
+from cases.models import State
+from noblame.models import Traject, TrajectState
+
+
+def test_demo_trajects_cover_every_sub_state_and_the_round_extremes(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+    trajects = Traject.objects.select_related("case")
+
+    assert {t.state for t in trajects} == set(TrajectState.values)
+    third = trajects.get(round=3)
+    assert third.state == TrajectState.FOLLOW_UP
+    assert third.rounds.count() == 3
+    five = trajects.get(round=5)
+    assert five.state == TrajectState.CLOSED_INEFFECTIVE
+    assert five.close_reason
+    assert five.case.state == State.ACTION_PLAN
+    for traject in trajects.exclude(state=TrajectState.PREPARATION):
+        assert traject.state_changes.last().target == traject.state
+    assert User.objects.get(username="beheerder").has_perm("noblame.change_guidance")
