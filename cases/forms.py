@@ -71,6 +71,12 @@ def school_staff(school):
     )
 
 
+def record_ids(values) -> list[int]:
+    """Real ids only, from request values: a huge number or a non-ASCII digit would crash
+    the query."""
+    return [int(v) for v in map(str, values) if v.isascii() and v.isdigit() and len(v) < 19]
+
+
 def not_in_future(value):
     if value and value > timezone.localdate():
         raise ValidationError(_("Deze datum ligt in de toekomst."))
@@ -122,7 +128,7 @@ class SignalForm(forms.Form):
 
     def chosen_pupils(self) -> list[tuple]:
         """(pupil, role) pairs picked so far, limited to pupils the user may see."""
-        ids = [i for i in self.data.getlist("pupil") if str(i).isdigit()] if self.data else []
+        ids = record_ids(self.data.getlist("pupil") if self.data else [])
         pupils = visible_pupils(self.user).select_related("school_class").in_bulk(ids)
         roles = dict(CasePupil.Role.choices)
         pairs = []

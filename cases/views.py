@@ -31,6 +31,7 @@ from cases.forms import (
     TalkForm,
     TalkPlanForm,
     TransitionForm,
+    record_ids,
 )
 from cases.guidance import DECISION_AID, TALK_GUIDANCE
 from cases.models import OPEN_STATES, CasePupil, Evidence, Notification, State
@@ -223,7 +224,7 @@ def pupil_search(request):
     text = request.GET.get("q", "").strip()
     pupils = []
     if len(text) >= 2:
-        chosen = [i for i in request.GET.getlist("pupil") if i.isdigit()]
+        chosen = record_ids(request.GET.getlist("pupil"))
         pupils = (
             queries.pupils_matching(request.user, text)
             .filter(left_on__isnull=True)
@@ -238,10 +239,11 @@ def pupil_search(request):
 @require_GET
 def pupil_row(request):
     """htmx: one picked pupil as a row with a role choice."""
+    wanted = record_ids([request.GET.get("id", "")])
     pupil = get_object_or_404(
-        visible_pupils(request.user).select_related("school_class"), pk=request.GET.get("id")
+        visible_pupils(request.user).select_related("school_class"), pk__in=wanted
     )
-    chosen = [i for i in request.GET.getlist("pupil") if i.isdigit()]
+    chosen = record_ids(request.GET.getlist("pupil"))
     role = "" if chosen else CasePupil.Role.VICTIM
     return render(
         request,
@@ -250,7 +252,7 @@ def pupil_row(request):
             "pupil": pupil,
             "role": role,
             "roles": CasePupil.Role.choices,
-            "duplicate": str(pupil.pk) in chosen,
+            "duplicate": pupil.pk in chosen,
             "clear_results": True,
         },
     )
@@ -380,8 +382,9 @@ def talk(request, pk, kind):
         messages.error(request, CASE_WORKERS.message)
         return redirect("cases:detail", pk=case.pk)
     existing = None
-    if request.GET.get("gesprek"):
-        existing = get_object_or_404(case.talks, pk=request.GET["gesprek"], kind=kind)
+    if "gesprek" in request.GET:
+        wanted = record_ids([request.GET["gesprek"]])
+        existing = get_object_or_404(case.talks, pk__in=wanted, kind=kind)
     version = existing.versions.order_by("-number").first() if existing else None
     form = TalkForm(request.POST or None, kind=kind, case=case, version=version)
     if request.method == "POST" and form.is_valid():

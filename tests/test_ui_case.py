@@ -282,3 +282,10 @@ def test_the_director_may_not_add_evidence(client, people, case):
 
     assert response.status_code == 403
     assert not case.evidence.exists()
+
+
+def test_an_odd_talk_id_is_404(client, people, case):
+    client.force_login(people["teacher5"])
+    url = reverse("cases:talk", args=[case.pk, TalkKind.OTHER])
+
+    assert client.get(url, {"gesprek": "abc"}).status_code == 404

@@ -155,3 +155,13 @@ def test_a_fake_image_is_refused_and_nothing_is_saved(client, teacher5, victim):
 
     assert "geen echt PNG-bestand" in response.content.decode()
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999999", "١٢", ""])
+def test_odd_pupil_ids_are_404_not_a_server_error(client, teacher5, value):
+    client.force_login(teacher5)
+
+    assert client.get(reverse("cases:pupil_row"), {"id": value}).status_code == 404
+    assert (
+        client.get(reverse("cases:pupil_search"), {"q": "san", "pupil": value}).status_code == 200
+    )
