@@ -387,6 +387,8 @@ def talk(request, pk, kind):
         existing = get_object_or_404(case.talks, pk__in=wanted, kind=kind)
     version = existing.versions.order_by("-number").first() if existing else None
     form = TalkForm(request.POST or None, kind=kind, case=case, version=version)
+    if version is None and not form.is_bound:
+        form.initial["staff"] = [request.user.pk]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
