@@ -285,7 +285,8 @@ class _Player:
         return max(self.today - (last + plan.end_gap) * DAY, earliest)
 
     def day(self, offset: int) -> datetime.date:
-        return min(_weekday(self.start + offset * DAY), self.today)
+        """A school day ``offset`` days after the start, never after today."""
+        return _weekday(min(self.start + offset * DAY, self.today), back=True)
 
     def fire(self, name: str, remark: str = "") -> None:
         services.traject_transition(self.traject, name, by=self.smw, remark=remark)

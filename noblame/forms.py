@@ -1,7 +1,7 @@
 """Forms of the No Blame pages. They validate and normalise; the services decide."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
+from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -25,12 +25,31 @@ def _pupil_label(pupil) -> str:
     return f"{pupil.full_name}{groep}"
 
 
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an id beyond 64 bits as an invalid choice: Django would send it to the
+    database in an ``IN`` query, which then fails with a server error."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                fits = -(2**63) <= int(str(pk)) < 2**63
+            except ValueError:
+                fits = True  # not a number: Django itself says it is not a valid value
+            if not fits:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class PupilChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, pupil):
         return _pupil_label(pupil)
 
 
-class PupilMultipleChoiceField(forms.ModelMultipleChoiceField):
+class PupilMultipleChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, pupil):
         return _pupil_label(pupil)
 
@@ -171,7 +190,7 @@ class MeetingPlanForm(forms.Form):
 
 class MeetingForm(forms.Form):
     held_on = forms.DateField(label=_("Datum van de bijeenkomst"), widget=DATE)
-    attendees = forms.ModelMultipleChoiceField(
+    attendees = SafeModelMultipleChoiceField(
         queryset=SupportGroupMember.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label=_("Wie waren er?"),
@@ -213,6 +232,8 @@ class MeetingForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
+    """This round's due dates and, until the first member talk is held, the talk order."""
+
     victim_due = forms.DateField(
         label=_("Nabespreking met de gepeste leerling uiterlijk op"), widget=DATE
     )
@@ -222,26 +243,38 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args, traject, order_locked, **kwargs):
         super().__init__(*args, **kwargs)
-        self.members = list(traject.members())
+        self.members = [] if order_locked else list(traject.members())
         for member in self.members:
-            self.fields[f"position_{member.pk}"] = forms.IntegerField(
+            self.fields[self.position_field(member)] = forms.IntegerField(
                 label=_("Plek van %(name)s") % {"name": member.pupil.full_name},
                 min_value=1,
                 max_value=len(self.members),
                 initial=member.position,
-                disabled=order_locked,
             )
         self.helper = _helper(_("Planning opslaan"))
+        self.helper.layout = Layout(
+            Row(Column("victim_due"), Column("group_due")),
+            Row(
+                *(Column(self.position_field(m), css_class="col-6 col-md-3") for m in self.members)
+            ),
+        )
+
+    @staticmethod
+    def position_field(member) -> str:
+        return f"position_{member.pk}"
 
     def clean(self):
         data = super().clean()
-        places = [data.get(f"position_{m.pk}") for m in self.members]
+        places = [data.get(self.position_field(m)) for m in self.members]
         if None not in places and sorted(places) != list(range(1, len(self.members) + 1)):
             raise forms.ValidationError(_("Geef elk lid een eigen plek: 1, 2, 3 enzovoort."))
         return data
 
-    def order(self) -> list:
-        return sorted(self.members, key=lambda m: self.cleaned_data[f"position_{m.pk}"])
+    def order(self) -> list | None:
+        """The members in their new order; ``None`` when the order is fixed."""
+        if not self.members:
+            return None
+        return sorted(self.members, key=lambda m: self.cleaned_data[self.position_field(m)])
 
 
 class VictimFollowUpForm(forms.ModelForm):

@@ -139,16 +139,17 @@ def traject_detail(request, pk):
     traject = _load(request, pk)
     record_access(request, traject, "view")
     transitions = services.available_transitions(traject, request.user)
+    still_needed = services.still_needed(traject)
     return _page(
         request,
         "noblame/traject_detail.html",
         traject,
         "traject",
         state_text=STATE_TEXT[traject.state],
-        still_needed=services.still_needed(traject),
+        still_needed=still_needed,
         next_due=traject.next_due(),
         buttons=[
-            (name, label, problems)
+            (name, label, _why_not(problems, still_needed))
             for name, label, problems in transitions
             if name != "close_ineffective" and rules.COORDINATOR(traject, request.user)
         ],
@@ -163,6 +164,14 @@ def traject_detail(request, pk):
         invitation_ready=printables.invitation_available(traject),
         slips_ready=printables.slips_available(traject),
     )
+
+
+def _why_not(problems: list[str], still_needed: list[str]) -> list[str]:
+    """Why a button is disabled, without repeating the list of what is still needed."""
+    own = [p for p in problems if p not in still_needed]
+    if problems and not own:
+        return [_("Eerst wat hierboven nog nodig is.")]
+    return own
 
 
 @login_required
@@ -484,7 +493,7 @@ def follow_up(request, pk):
                     by=request.user,
                     victim_due=schedule_form.cleaned_data["victim_due"],
                     group_due=schedule_form.cleaned_data["group_due"],
-                    order=None if order_locked else schedule_form.order(),
+                    order=schedule_form.order(),
                 )
             except ValidationError as error:
                 _refused(schedule_form, error)
