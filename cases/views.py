@@ -93,7 +93,6 @@ def start(request):
     if roles & set(SCHOOL_WIDE_ROLES):
         context["waiting_count"] = queries.waiting_for_ib(request.user).count()
         context["overdue_count"] = len(queries.overdue_talks(request.user))
-        context["counts"] = queries.counts_per_state(visible_cases(request.user))
     if Role.SMW in roles:
         context["support_group_cases"] = queries.with_list_data(
             visible_cases(request.user)
