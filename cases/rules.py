@@ -165,7 +165,10 @@ COACHES_ASSIGNED = Guard(_coaches_assigned)
 
 
 def _planned_talks_done(case) -> list[str]:
-    open_talks = case.talks.filter(cycle=case.cycle, planned_on__isnull=False, versions=None)
+    # The closing talk (stap 10) is planned too, but held after this step.
+    open_talks = case.talks.filter(
+        cycle=case.cycle, planned_on__isnull=False, versions=None
+    ).exclude(kind="closing")
     return [
         _("Het geplande gesprek van %(date)s heeft nog geen uitkomst: %(talk)s.")
         % {"date": talk.planned_on.strftime("%d-%m-%Y"), "talk": talk.get_kind_display()}

@@ -5,10 +5,13 @@ them set ``Case.state`` or write history rows themselves.
 """
 
 import datetime
+import hashlib
 from collections.abc import Iterable
+from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -17,22 +20,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition
 
+from cases import plans, rules
+from cases.access import can_see_case
 from cases.models import (
     ActionPlan,
     Case,
     CasePupil,
     DossierEntry,
     Notification,
+    PlanAgreement,
+    PlanDocument,
+    PlanLocked,
+    PlanScan,
     PlanSignatory,
+    PlanTalk,
     Recurrence,
     State,
     StateChange,
     Talk,
     TalkVersion,
 )
+from cases.plan_files import scan_check, signature_check
 from cases.signs import WARNING_SIGN_SLUGS
 from cases.talks import TalkKind, missing_answers, questions_for
-from schools.models import Membership, Role
+from schools.models import Guardian, Membership, Role
 
 TRANSITION_NAMES = (
     "start_victim_talk",
@@ -138,7 +149,7 @@ def _after_transition(case: Case, name: str, source: str, by) -> None:
         for cp in case.case_pupils.filter(role__in=[CasePupil.Role.VICTIM, CasePupil.Role.BULLY]):
             dossier_add(cp.pupil, DossierEntry.Kind.ONE_OFF, text, case=case, by=by)
     elif name == "close" and source == State.CLOSING:
-        plan = case.plans.order_by("-version").first()
+        plan = latest_locked_plan(case)
         text = _(
             "Casus afgesloten na stap 10. Het getekende plan van aanpak hoort bij dit dossier."
         )
@@ -254,10 +265,26 @@ def case_note_outcome(case: Case, outcome: str, *, by) -> Case:
 
 
 def case_assign_coaches(case: Case, *, by, bully=None, victim=None, group=None) -> Case:
+    """Stap 5: name the coaches the signed plan left open.
+
+    The plan van aanpak is the source of the coaches: when it locks its coaches
+    are applied to the case. A coach the latest locked plan names cannot be
+    changed here; that takes a new version of the plan, signed again.
+    """
     staff = set(Membership.objects.filter(school=case.school).values_list("user_id", flat=True))
     for person in (bully, victim, group):
         if person is not None and person.pk not in staff:
             raise ValidationError(_("Een coach moet op deze school werken."))
+    plan = latest_locked_plan(case)
+    for field, person in (("coach_bully", bully), ("coach_victim", victim), ("coach_group", group)):
+        named = getattr(plan, f"{field}_id", None)
+        if named is not None and named != getattr(person, "pk", None):
+            raise ValidationError(
+                _(
+                    "Het getekende plan van aanpak noemt de coaches al; maak een nieuwe versie "
+                    "van het plan om een coach te wijzigen."
+                )
+            )
     case.coach_bully, case.coach_victim, case.coach_group = bully, victim, group
     case.save(update_fields=["coach_bully", "coach_victim", "coach_group"])
     return case
@@ -329,32 +356,355 @@ def talk_record(
 
 # --- plan van aanpak -----------------------------------------------------------------
 
+# A plan is made in stap 4 and can get a new version until the case closes.
+PLAN_STATES = (
+    State.ACTION_PLAN,
+    State.COACHING,
+    State.TALKS,
+    State.REFLECTION,
+    State.GROUP_DISCUSSION,
+    State.BACK_IN_CLASS,
+    State.CLOSING,
+)
 
-def plan_create(case: Case, *, by, agreements: str, signatories: Iterable[dict]) -> ActionPlan:
-    """A new version of the plan; signatories are dicts with name, role and user/guardian/pupil."""
+
+def plan_may_edit(case: Case, user) -> bool:
+    """May ``user`` write (a new version of) the plan of ``case``: its teacher or the IB."""
+    return rules.TEACHER_OR_IB(case, user)
+
+
+def _require_plan_editor(case: Case, by) -> None:
+    if not plan_may_edit(case, by):
+        raise PermissionDenied(str(rules.TEACHER_OR_IB.message))
+
+
+def plan_create(
+    case: Case,
+    *,
+    by,
+    agreements: str = "",
+    signatories: Iterable[dict] | None = None,
+    parties: Iterable[dict] = (),
+    talks: Iterable[dict] = (),
+    coach_bully=None,
+    coach_victim=None,
+    coach_group=None,
+    activities: Iterable[str] = (),
+    activities_other: str = "",
+    registration: str | None = None,
+) -> ActionPlan:
+    """A new version of the plan of ``case``; earlier versions and their signatures stay.
+
+    ``signatories`` are dicts with name, role and one of user/guardian/pupil; without
+    them the plan gets the usual ones (``plans.default_signatories``). ``parties``
+    are dicts with party, pupil and text; ``talks`` dicts with kind, planned_on and
+    participants.
+    """
+    _require_plan_editor(case, by)
+    if case.state not in PLAN_STATES:
+        raise ValidationError(_("Een plan van aanpak hoort bij stap 4 tot en met 10."))
+    signatories = plans.default_signatories(case) if signatories is None else list(signatories)
+    content = _plan_content(
+        case,
+        agreements=agreements,
+        coach_bully=coach_bully,
+        coach_victim=coach_victim,
+        coach_group=coach_group,
+        activities=activities,
+        activities_other=activities_other,
+        registration=plans.DEFAULT_REGISTRATION if registration is None else registration,
+    )
+    parties, talks = list(parties), list(talks)
+    _plan_check_parts(case, signatories, parties, talks)
     with transaction.atomic():
+        Case.objects.select_for_update().filter(pk=case.pk).first()  # serialise versioning
         version = (case.plans.aggregate(n=Max("version"))["n"] or 0) + 1
-        plan = ActionPlan.objects.create(
-            case=case, version=version, agreements=agreements, created_by=by
-        )
-        PlanSignatory.objects.bulk_create(PlanSignatory(plan=plan, **s) for s in signatories)
+        plan = ActionPlan.objects.create(case=case, version=version, created_by=by, **content)
+        _plan_write_parts(plan, signatories, parties, talks)
     return plan
 
 
-def plan_sign(signatory: PlanSignatory, *, by) -> PlanSignatory:
-    """Record a signature; the plan locks when the last signature is in."""
+def plan_update(
+    plan: ActionPlan,
+    *,
+    by,
+    agreements: str = "",
+    signatories: Iterable[dict] | None = None,
+    parties: Iterable[dict] = (),
+    talks: Iterable[dict] = (),
+    coach_bully=None,
+    coach_victim=None,
+    coach_group=None,
+    activities: Iterable[str] = (),
+    activities_other: str = "",
+    registration: str = "",
+) -> ActionPlan:
+    """Change a draft: the latest version, which nobody signed yet. Anything else is refused."""
+    case = plan.case
+    _require_plan_editor(case, by)
+    signatories = plans.default_signatories(case) if signatories is None else list(signatories)
+    content = _plan_content(
+        case,
+        agreements=agreements,
+        coach_bully=coach_bully,
+        coach_victim=coach_victim,
+        coach_group=coach_group,
+        activities=activities,
+        activities_other=activities_other,
+        registration=registration,
+    )
+    parties, talks = list(parties), list(talks)
+    _plan_check_parts(case, signatories, parties, talks)
     with transaction.atomic():
-        plan = ActionPlan.objects.select_for_update().get(pk=signatory.plan_id)
+        plan = ActionPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.locked_at:
-            raise ValidationError(_("Dit plan is al door iedereen getekend en vastgezet."))
-        if signatory.signed_at:
-            raise ValidationError(_("Deze persoon heeft al getekend."))
+            raise PlanLocked(
+                _("Dit plan is door iedereen getekend en vastgezet; maak een nieuwe versie.")
+            )
+        if plan.has_signatures:
+            raise PlanLocked(
+                _("Er heeft al iemand getekend; een wijziging wordt een nieuwe versie.")
+            )
+        if not plan.is_latest:
+            raise ValidationError(_("Er is al een nieuwere versie van dit plan."))
+        for field, value in content.items():
+            setattr(plan, field, value)
+        plan.save()
+        plan.party_agreements.all().delete()
+        plan.talks.all().delete()
+        plan.signatories.all().delete()
+        _plan_write_parts(plan, signatories, parties, talks)
+    return plan
+
+
+def _plan_content(case: Case, *, coach_bully, coach_victim, coach_group, activities, **texts):
+    staff = set(Membership.objects.filter(school=case.school).values_list("user_id", flat=True))
+    for coach in (coach_bully, coach_victim, coach_group):
+        if coach is not None and coach.pk not in staff:
+            raise ValidationError(_("Een coach moet op deze school werken."))
+    activities = list(dict.fromkeys(activities))
+    if set(activities) - plans.ACTIVITY_SLUGS:
+        raise ValidationError(_("Onbekende activiteit in de lijst."))
+    return {
+        "coach_bully": coach_bully,
+        "coach_victim": coach_victim,
+        "coach_group": coach_group,
+        "activities": activities,
+        **{key: (value or "").strip() for key, value in texts.items()},
+    }
+
+
+def _plan_check_parts(case: Case, signatories: list, parties: list, talks: list) -> None:
+    """Every person in the plan belongs to this case (or its school, for staff)."""
+    pupil_ids = set(case.case_pupils.values_list("pupil_id", flat=True))
+    guardian_ids = set(Guardian.objects.filter(pupils__in=pupil_ids).values_list("pk", flat=True))
+    staff = set(Membership.objects.filter(school=case.school).values_list("user_id", flat=True))
+    if not signatories:
+        raise ValidationError(_("Kies wie het plan ondertekenen."))
+    for s in signatories:
+        user, guardian, pupil = s.get("user"), s.get("guardian"), s.get("pupil")
+        if (
+            (user is not None and user.pk not in staff)
+            or (guardian is not None and guardian.pk not in guardian_ids)
+            or (pupil is not None and pupil.pk not in pupil_ids)
+        ):
+            raise ValidationError(
+                _("%(name)s hoort niet bij deze casus en kan het plan niet tekenen.")
+                % {"name": s.get("name", "")}
+            )
+    for p in parties:
+        if p.get("pupil") is not None and p["pupil"].pk not in pupil_ids:
+            raise ValidationError(_("Afspraken kunnen alleen met betrokkenen van deze casus."))
+    for t in talks:
+        if t["kind"] not in plans.PLAN_TALK_KINDS:
+            raise ValidationError(_("Dit gesprek hoort niet in de planning van stap 5–10."))
+
+
+def _plan_write_parts(plan: ActionPlan, signatories: list, parties: list, talks: list) -> None:
+    PlanSignatory.objects.bulk_create(
+        PlanSignatory(plan=plan, position=n, **s) for n, s in enumerate(signatories)
+    )
+    PlanAgreement.objects.bulk_create(
+        PlanAgreement(
+            plan=plan,
+            position=n,
+            party=p["party"],
+            pupil=p.get("pupil"),
+            text=p["text"].strip(),
+        )
+        for n, p in enumerate(parties)
+        if p.get("text", "").strip()
+    )
+    PlanTalk.objects.bulk_create(
+        PlanTalk(
+            plan=plan,
+            position=n,
+            kind=t["kind"],
+            planned_on=t["planned_on"],
+            participants=t.get("participants", "").strip(),
+        )
+        for n, t in enumerate(talks)
+    )
+
+
+def _signable(signatory: PlanSignatory, *, lock: bool = True) -> ActionPlan:
+    """Refuse when this signature cannot be added (any more); ``lock`` the plan row (inside
+    a transaction) so two signatures at once are counted one after the other."""
+    plans_qs = ActionPlan.objects.select_for_update() if lock else ActionPlan.objects
+    plan = plans_qs.get(pk=signatory.plan_id)
+    if plan.locked_at:
+        raise PlanLocked(_("Dit plan is al door iedereen getekend en vastgezet."))
+    if not plan.is_latest:
+        raise ValidationError(_("Er is een nieuwere versie van dit plan; teken die versie."))
+    if PlanSignatory.objects.filter(pk=signatory.pk, signed_at__isnull=False).exists():
+        raise ValidationError(_("%(name)s heeft al getekend.") % {"name": signatory.name})
+    return plan
+
+
+def plan_sign(signatory: PlanSignatory, *, by, signature: bytes | None = None) -> PlanSignatory:
+    """Record a signature drawn on the screen (PNG); the plan locks with the last one.
+
+    A staff member signs only for themselves (the view has them confirm their
+    password first). A parent or pupil signs on the screen of the teacher or IB
+    of the case, who is recorded as ``recorded_by``.
+    """
+    case = signatory.plan.case
+    _signable(signatory, lock=False)  # says first when signing is over, whoever asks
+    if signatory.user_id is not None:
+        if signatory.user_id != by.pk:
+            raise PermissionDenied(
+                _("%(name)s tekent zelf, ingelogd met een eigen account.")
+                % {"name": signatory.name}
+            )
+        if not can_see_case(by, case):
+            raise PermissionDenied(_("U kunt deze casus niet bekijken."))
+    else:
+        _require_plan_editor(case, by)
+    if not signature:
+        raise ValidationError(_("Zet eerst een handtekening in het vak."))
+    signature_check(signature)
+    with transaction.atomic():
+        plan = _signable(signatory)
+        signatory.signature.save(f"{signatory.pk}.png", ContentFile(signature), save=False)
         signatory.signed_at = timezone.now()
-        signatory.save(update_fields=["signed_at"])
+        signatory.method = PlanSignatory.Method.SCREEN
+        signatory.recorded_by = by
+        signatory.save(update_fields=["signature", "signed_at", "method", "recorded_by"])
         if plan.is_signed_by_all:
-            plan.locked_at = timezone.now()
-            plan.save(update_fields=["locked_at"])
+            _plan_lock(plan, by)
     return signatory
+
+
+def plan_sign_paper(
+    plan: ActionPlan, *, by, upload, signatories: Iterable[PlanSignatory]
+) -> PlanScan:
+    """Keep a scan of a paper copy signed with pen; it counts as the signatures of
+    ``signatories`` (the ones whose signature is on that paper)."""
+    _require_plan_editor(plan.case, by)
+    content_type = scan_check(upload)
+    chosen = list(signatories)
+    if not chosen:
+        raise ValidationError(_("Kies wie op deze papieren versie hebben getekend."))
+    if any(s.plan_id != plan.pk for s in chosen):
+        raise ValidationError(_("Deze ondertekenaar hoort niet bij dit plan."))
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    with transaction.atomic():
+        for signatory in chosen:
+            plan = _signable(signatory)
+        scan = PlanScan(
+            plan=plan,
+            original_name=PurePath(upload.name).name[:255],
+            content_type=content_type,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            uploaded_by=by,
+        )
+        scan.file.save("scan", upload, save=False)
+        scan.save()
+        now = timezone.now()
+        for signatory in chosen:
+            signatory.signed_at = now
+            signatory.method = PlanSignatory.Method.PAPER
+            signatory.scan = scan
+            signatory.recorded_by = by
+            signatory.save(update_fields=["signed_at", "method", "scan", "recorded_by"])
+        if plan.is_signed_by_all:
+            _plan_lock(plan, by)
+    return scan
+
+
+def _plan_lock(plan: ActionPlan, by) -> None:
+    """Every signature is in: apply the plan to the case, lock it, file its PDF once."""
+    from cases.documents import render_plan_pdf
+
+    case = Case.objects.get(pk=plan.case_id)
+    _plan_apply_coaches(plan, case)
+    _plan_apply_talks(plan, case, by)
+    plan.locked_at = timezone.now()
+    plan.save(update_fields=["locked_at"])
+    pdf = render_plan_pdf(plan)
+    document = PlanDocument(plan=plan, size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest())
+    document.file.save("plan.pdf", ContentFile(pdf), save=False)
+    document.save()
+    text = _(
+        "Plan van aanpak versie %(version)d is door iedereen getekend en opgeslagen "
+        "(SHA-256 %(sha)s)."
+    ) % {"version": plan.version, "sha": document.sha256}
+    for cp in case.case_pupils.select_related("pupil"):
+        dossier_add(cp.pupil, DossierEntry.Kind.PLAN, text, case=case, plan=plan, by=by)
+
+
+def _plan_apply_coaches(plan: ActionPlan, case: Case) -> None:
+    """The case's coaches follow the latest locked plan; one it leaves open stays as it is."""
+    changed = []
+    for field in ("coach_bully", "coach_victim", "coach_group"):
+        coach_id = getattr(plan, f"{field}_id")
+        if coach_id is not None and getattr(case, f"{field}_id") != coach_id:
+            setattr(case, f"{field}_id", coach_id)
+            changed.append(field)
+    if changed:
+        case.save(update_fields=changed)
+
+
+def _plan_apply_talks(plan: ActionPlan, case: Case, by) -> None:
+    """The planning becomes the case's planned talks.
+
+    A talk planned by the previous locked version moves to its new date (when it
+    was not held yet); the n-th talk of a kind matches the n-th of that kind
+    before. A planned talk the new version drops is removed when nothing was
+    recorded in it.
+    """
+    previous = (
+        case.plans.filter(locked_at__isnull=False, version__lt=plan.version)
+        .order_by("-version")
+        .first()
+    )
+    earlier: dict[str, list[Talk]] = {}
+    if previous is not None:
+        for item in previous.talks.select_related("talk").order_by("planned_on", "position"):
+            if item.talk is not None and item.talk.cycle == case.cycle:
+                earlier.setdefault(item.kind, []).append(item.talk)
+    kept = set()
+    for item in plan.talks.order_by("planned_on", "position"):
+        talk = earlier.get(item.kind, [None]).pop(0) if earlier.get(item.kind) else None
+        if talk is None:
+            talk = talk_plan(case, item.kind, item.planned_on, by=by)
+        elif talk.planned_on != item.planned_on and not talk.versions.exists():
+            Talk.objects.filter(pk=talk.pk).update(planned_on=item.planned_on)
+        item.talk = talk
+        item.save(update_fields=["talk"])
+        kept.add(talk.pk)
+    for talks in earlier.values():
+        for talk in talks:
+            if talk.pk not in kept and not talk.versions.exists():
+                talk.delete()
+
+
+def latest_locked_plan(case: Case) -> ActionPlan | None:
+    return case.plans.filter(locked_at__isnull=False).order_by("-version").first()
 
 
 # --- dossier and notifications -------------------------------------------------------

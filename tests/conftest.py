@@ -50,6 +50,12 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded and generated files (signatures, scans, PDFs) never land in the project."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def make_user(username, school, role, **extra):
     user = User.objects.create_user(
         username, email=f"{username}@example.nl", password="a-long-test-pass", **extra

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import CasePupil, Place, ReporterKind, State
+from cases.plan_demo import draw_signature
 from cases.talks import TalkKind, questions_for
 from noblame.models import Traject
 from tests.noblame_walk import walk_traject
@@ -78,7 +79,9 @@ def satisfy(case, name, p):
             ],
         )
         for signatory in plan.signatories.all():
-            services.plan_sign(signatory, by=ib)
+            services.plan_sign(
+                signatory, by=signatory.user, signature=draw_signature(signatory.name)
+            )
     elif name == "start_talks":
         services.case_assign_coaches(case, by=ib, bully=teacher, victim=ib)
     elif name == "start_reflection":

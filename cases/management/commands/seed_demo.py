@@ -31,7 +31,7 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
+from cases import plan_demo, services
 from cases.models import Case, CasePupil, Place, ReporterKind, State
 from cases.talks import TalkKind
 from noblame import demo as noblame_demo
@@ -353,12 +353,6 @@ NO_BULLYING_OUTCOME = (
     "over het spel op het plein.",
     "Het ging om plagen over en weer. Met beide kinderen besproken waar de grens ligt; de "
     "ouders zijn op de hoogte.",
-)
-PLAN_ACTIVITIES = (
-    "een coöperatief kaartspel in de kring",
-    "gesprekskaarten over vriendschap",
-    "een sociale-vaardighedenspel in kleine groepjes",
-    "voorlezen uit een jeugdboek over buitengesloten worden",
 )
 
 # --- the cases ---------------------------------------------------------------------------
@@ -1116,7 +1110,8 @@ class Command(BaseCommand):
         elif state == State.ACTION_PLAN:
             plan = self._plan(play, ib)
             for signatory in plan.signatories.order_by("pk"):
-                services.plan_sign(signatory, by=signatory.user or play.teacher)
+                plan_demo.sign_on_screen(signatory, by=play.teacher, rng=rng)
+            case.refresh_from_db()  # the signed plan named the coaches
             self._fire(play, "start_coaching", by=ib, remark="Plan door iedereen getekend.")
         elif state == State.COACHING:
             if case.coach_bully_id is None:
@@ -1190,7 +1185,7 @@ class Command(BaseCommand):
             # The staff signed; the parents still have to.
             plan = self._plan(play, ib)
             for signatory in plan.signatories.filter(user__isnull=False).order_by("pk"):
-                services.plan_sign(signatory, by=signatory.user)
+                plan_demo.sign_on_screen(signatory, by=signatory.user, rng=rng)
         elif case.state == State.COACHING and case.coach_victim_id is None:
             # A coach for the victim is found; one for the bully not yet.
             services.case_assign_coaches(case, by=ib, victim=play.teacher)
@@ -1214,47 +1209,13 @@ class Command(BaseCommand):
         return member.user
 
     def _plan(self, play: _Play, ib):
-        names = play.names
-        bully, victim = play.bully, play.victim
-        activities = play.rng.sample(PLAN_ACTIVITIES, 2)
-        agreements = "\n".join(
-            [
-                "Afspraken:",
-                f"- {names['b']} laat {names['v']} met rust, in de klas, op het plein en online.",
-                f"- {names['v']} meldt het meteen bij de leerkracht als er iets gebeurt; de "
-                "leerkracht vraagt elke maandag kort hoe het gaat.",
-                "- De ouders van beide kinderen horen elke twee weken hoe het gaat.",
-                "",
-                "Planning van de gesprekken (stap 5 tot en met 10):",
-                f"- week 1: gesprek met {names['b']}, daarna met de ouders van {names['b']}",
-                f"- week 2: gesprek met {names['v']} en de ouders",
-                "- week 2 en 3: reflectie en excuses; daarna bespreking in de groep",
-                "- na 2 en na 6 weken: evaluatiegesprek; daarna het afsluitende gesprek",
-                "",
-                f"Extra activiteiten in de groep: {activities[0]} en {activities[1]}.",
-                "Registratie: de leerkracht legt activiteiten en evaluaties vast in deze casus.",
-            ]
-        )
-        victim_parent = self._custody(victim)[0]
-        bully_parent = self._custody(bully)[0]
-        return services.plan_create(
+        return plan_demo.demo_plan(
             play.case,
-            by=play.teacher,
-            agreements=agreements,
-            signatories=[
-                {"name": play.teacher.get_full_name(), "role": "leerkracht", "user": play.teacher},
-                {"name": ib.get_full_name(), "role": "intern begeleider", "user": ib},
-                {
-                    "name": str(victim_parent),
-                    "role": f"ouder/verzorger van {victim.first_name}",
-                    "guardian": victim_parent,
-                },
-                {
-                    "name": str(bully_parent),
-                    "role": f"ouder/verzorger van {bully.first_name}",
-                    "guardian": bully_parent,
-                },
-            ],
+            teacher=play.teacher,
+            victim=play.victim,
+            bully=play.bully,
+            rng=play.rng,
+            clock=play.clock,
         )
 
     def _assign_coaches(self, play: _Play, ib) -> None:
