@@ -26,47 +26,48 @@ GUIDANCE = {
     },
     "victim_talk": {
         "opening": (
-            "Zeg dat je blij bent dat de leerling er is en dat het niet over schoolwerk gaat.\n"
-            "Begin bij wat je zelf hebt gezien, zodat de leerling merkt dat je het al weet.\n"
-            "Vraag eerst hoe het op school gaat, in het algemeen."
+            "Zeg dat u blij bent dat de leerling er is en dat het niet over schoolwerk gaat.\n"
+            "Vertel eerst wat u zelf is opgevallen; zo merkt de leerling dat hij of zij er niet "
+            "alleen voor staat.\n"
+            "Vraag hoe het op school gaat, in het algemeen."
         ),
         "questions": (
             "Wat gebeurt er, en op welke momenten?\n"
             "Wie zou je kunnen helpen? Met wie ben je graag samen?\n"
             "Wie doet niet aardig tegen je, en wie kijkt toe of doet mee?\n"
             "Zou je willen dat het weer goed wordt? Mag ik je daarbij helpen?\n"
-            "Leg uit: een paar kinderen gaan meedenken, niemand krijgt straf, jij hoeft niets "
-            "te doen.\n"
-            "Vraag wat je absoluut niet verder mag vertellen, en leg dat vast.\n"
-            "Vraag of de leerling een brief of tekening voor de groep wil maken; jij leest "
-            "die voor.\n"
+            "Leg uit: een paar kinderen gaan meedenken, niemand krijgt straf en de leerling "
+            "hoeft zelf niets te doen.\n"
+            "Vraag wat u absoluut niet verder mag vertellen, en leg dat vast.\n"
+            "Vraag of de leerling een brief of tekening voor de groep wil maken; u leest die "
+            "voor.\n"
             "Geef de opdracht: let op wat anderen doen om aardig voor je te zijn. Spreek af "
-            "wanneer je daarop terugkomt."
+            "wanneer u daarop terugkomt."
         ),
         "avoid": (
             "Vraag niet door naar alle details; het gaat om de oplossing, niet om de schuld.\n"
             "Beloof niet dat de naam van de leerling verborgen blijft: de groep moet weten om "
             "wie het gaat.\n"
-            "Laat de leerling niet gaan met de angst dat het erger wordt: zeg dat je weet hoe "
-            "je dit aanpakt."
+            "Laat de leerling niet gaan met de angst dat het erger wordt: zeg dat u weet hoe u "
+            "dit aanpakt."
         ),
     },
     "group_meeting": {
         "opening": (
             "Zet de stoelen in een kring en begroet elk kind persoonlijk.\n"
-            "Zeg dat je hun hulp nodig hebt, en hoe lang het gesprek duurt.\n"
-            "Vertel in de ik-vorm hoe het met de leerling gaat en dat je je zorgen maakt."
+            "Zeg dat u hun hulp nodig hebt, en hoe lang het gesprek duurt.\n"
+            "Vertel in de ik-vorm hoe het met de leerling gaat en dat u zich zorgen maakt."
         ),
         "questions": (
             "Lees de brief voor of laat de tekening zien, als die er is.\n"
             "Vertel elk kind waarom juist hij of zij gevraagd is.\n"
             "Vraag: wat zou jij kunnen doen zodat het beter gaat?\n"
             "Schrijf elk idee op met de naam van wie het gaat doen.\n"
-            "Bedank de groep, spreek je vertrouwen uit en zeg dat je over een week of twee bij "
+            "Bedank de groep, spreek uw vertrouwen uit en zeg dat u over een week of twee bij "
             "ieder terugkomt."
         ),
         "avoid": (
-            "Wie begint met verwijten, buig je vriendelijk om naar wat er nu kan.\n"
+            "Begint iemand met verwijten, buig het dan vriendelijk om naar wat er nu kan.\n"
             "Noem geen feiten van wat er gebeurd is en niets uit het gesprek met de leerling.\n"
             "Bedenk de oplossingen niet zelf: de ideeën komen van de kinderen."
         ),
@@ -82,7 +83,7 @@ GUIDANCE = {
             "Wat deden anderen om aardig voor je te zijn?\n"
             "Wat heb je nog nodig? Kan ik nog iets voor je doen?\n"
             "Is het beter: zeg dat de leerling meteen mag komen als het weer misgaat. Nog niet: "
-            "zeg dat je opnieuw met de groep gaat praten."
+            "zeg dat u opnieuw met de groep gaat praten."
         ),
         "avoid": (
             "Trek de conclusie niet voor de leerling: vraag zelf of het genoeg verbeterd is.\n"
@@ -92,7 +93,7 @@ GUIDANCE = {
     "member_follow_up": {
         "opening": (
             "Spreek ieder kind apart, vijf tot tien minuten, in de afgesproken volgorde.\n"
-            "Vraag of het goed is om nu even te praten, en zeg dat je terugkomt op de afspraak "
+            "Vraag of het goed is om nu even te praten, en zeg dat u terugkomt op de afspraak "
             "van de bijeenkomst."
         ),
         "questions": (

@@ -144,6 +144,8 @@ class MemberRowForm(forms.Form):
     def __init__(self, *args, pupils, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pupil"].queryset = pupils
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-select"
 
     def clean(self):
         data = super().clean()
@@ -181,11 +183,11 @@ GroupFormSet = forms.formset_factory(
 
 
 class MeetingPlanForm(forms.Form):
-    planned_on = forms.DateField(label=_("Datum van de bijeenkomst"), widget=DATE)
+    planned_on = forms.DateField(label=_("Geplande datum van de bijeenkomst"), widget=DATE)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(_("Datum opslaan"))
+        self.helper = _helper(_("Datum plannen"))
 
 
 class MeetingForm(forms.Form):
@@ -210,6 +212,7 @@ class MeetingForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2}),
                 required=False,
             )
+        self.fields["notes"] = self.fields.pop("notes")  # after the ideas
         self.helper = _helper(_("Bijeenkomst vastleggen"))
 
     @staticmethod

@@ -636,9 +636,9 @@ class Guidance(models.Model):
         School, on_delete=models.CASCADE, related_name="noblame_guidance", verbose_name=_("school")
     )
     talk = models.CharField(_("gesprek"), max_length=30, choices=Talk.choices)
-    opening = models.TextField(_("Zo begin je"), help_text=_("Eén punt per regel."))
-    questions = models.TextField(_("Wat je vraagt of doet"), help_text=_("Eén punt per regel."))
-    avoid = models.TextField(_("Wat je vermijdt"), help_text=_("Eén punt per regel."))
+    opening = models.TextField(_("Zo begint u"), help_text=_("Eén punt per regel."))
+    questions = models.TextField(_("Wat u vraagt of doet"), help_text=_("Eén punt per regel."))
+    avoid = models.TextField(_("Wat u vermijdt"), help_text=_("Eén punt per regel."))
 
     class Meta:
         verbose_name = _("handreiking bij een gesprek")
@@ -655,8 +655,8 @@ class Guidance(models.Model):
         return [
             (str(label), [line.strip() for line in text.splitlines() if line.strip()])
             for label, text in (
-                (_("Zo begin je"), self.opening),
-                (_("Wat je vraagt of doet"), self.questions),
-                (_("Wat je vermijdt"), self.avoid),
+                (_("Zo begint u"), self.opening),
+                (_("Wat u vraagt of doet"), self.questions),
+                (_("Wat u vermijdt"), self.avoid),
             )
         ]

@@ -234,5 +234,5 @@ def _round_left(traject) -> list[str]:
 ROUND_LEFT = Guard(_round_left)
 
 REASON_GIVEN = Guard(
-    lambda traject: [] if traject.close_reason.strip() else [_("Noteer waarom je afsluit.")]
+    lambda traject: [] if traject.close_reason.strip() else [_("Noteer waarom u afsluit.")]
 )

@@ -43,7 +43,7 @@ STATE_TEXT = {
         "de leerling hulp wil. Samen kiezen jullie de kinderen voor de steungroep."
     ),
     TrajectState.VICTIM_ASSIGNMENT: gettext_lazy(
-        "De leerling let op wat anderen doen om aardig te zijn. Intussen stel je de steungroep "
+        "De leerling let op wat anderen doen om aardig te zijn. Intussen stelt u de steungroep "
         "samen."
     ),
     TrajectState.GROUP_FORMED: gettext_lazy(

@@ -178,7 +178,7 @@ def test_closing_as_ineffective_needs_a_reason(traject, people):
     with pytest.raises(TransitionRefused) as refused:
         services.traject_transition(traject, "close_ineffective", by=people["smw"], remark="  ")
 
-    assert refused.value.reasons == ["Noteer waarom je afsluit."]
+    assert refused.value.reasons == ["Noteer waarom u afsluit."]
     assert traject.close_reason == ""
 
 

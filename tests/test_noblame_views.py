@@ -217,7 +217,7 @@ def test_the_talk_form_has_the_guidance_beside_it(client, talking, people):
     html = page(client, people["smw"], url("victim_talk", talking))
 
     assert "Handreiking" in html
-    assert "Begin bij wat je zelf hebt gezien" in html
+    assert "Vertel eerst wat u zelf is opgevallen" in html
 
 
 def test_the_beheerder_edits_the_guidance_in_the_admin(client, talking, people, school):
