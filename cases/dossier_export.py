@@ -193,8 +193,9 @@ def dossier_context(pupil, *, today=None) -> dict:
                 ],
             }
         )
+    shown = {case.pk for case in cases}
     loose_entries = [
-        {"entry": e, "text": pseudonyms.scrub(e.text)} for e in entries if e.case_id is None
+        {"entry": e, "text": pseudonyms.scrub(e.text)} for e in entries if e.case_id not in shown
     ]
     return {
         "pupil": pupil,

@@ -166,3 +166,12 @@ def test_pupil_without_cases_gets_a_short_document(school, groep5, people):
     assert "Jesse Ünal" in text
     assert "geen casussen" in text
     assert "pagina 1 van 1" in text
+
+
+@pytest.mark.django_db
+def test_every_dossier_entry_is_in_it(school, groep5, people, victim):
+    services.dossier_add(victim, "note", "Gesprek met moeder over de overstap.", by=people["ib"])
+
+    text = pdf_text(render_dossier_pdf(victim))
+
+    assert "Gesprek met moeder over de overstap." in text
