@@ -18,18 +18,18 @@ from cases import services as case_services
 from cases.models import Case, CasePupil, Place, ReporterKind, State, TalkVersion
 from cases.talks import TalkKind, questions_for
 from noblame import services
-from noblame.models import FollowUpTalk, SupportGroupMember, Traject, TrajectState
+from noblame.models import (
+    CASE_ROLE_TO_MEMBER,
+    FollowUpTalk,
+    SupportGroupMember,
+    Traject,
+    TrajectState,
+)
 from schools.models import Membership, Pupil, Role, SchoolClass
 
 T = TrajectState
 Member = SupportGroupMember.Role
 DAY = datetime.timedelta(days=1)
-CASE_ROLE_TO_MEMBER = {
-    CasePupil.Role.BULLY: Member.RINGLEADER,
-    CasePupil.Role.FOLLOWER: Member.FOLLOWER,
-    CasePupil.Role.BYSTANDER: Member.BYSTANDER,
-    CasePupil.Role.HELPER: Member.HELPFUL,
-}
 
 # --- texts (written for this demo; {v} the victim's first name) ----------------------------
 

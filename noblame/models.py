@@ -467,6 +467,15 @@ class SupportGroupMember(models.Model):
         return self.role in (self.Role.RINGLEADER, self.Role.FOLLOWER)
 
 
+# A pupil's part in the case suggests their role in the support group.
+CASE_ROLE_TO_MEMBER = {
+    "bully": SupportGroupMember.Role.RINGLEADER,
+    "follower": SupportGroupMember.Role.FOLLOWER,
+    "bystander": SupportGroupMember.Role.BYSTANDER,
+    "helper": SupportGroupMember.Role.HELPFUL,
+}
+
+
 class Round(models.Model):
     """One round: a meeting with the group, then a follow-up with the victim and each member."""
 

@@ -30,7 +30,13 @@ from noblame.forms import (
     VictimFollowUpForm,
     VictimTalkForm,
 )
-from noblame.models import Participant, SupportGroupMember, Traject, TrajectState
+from noblame.models import (
+    CASE_ROLE_TO_MEMBER,
+    Participant,
+    SupportGroupMember,
+    Traject,
+    TrajectState,
+)
 
 # What happens in each sub-step, in plain words for the traject page.
 STATE_TEXT = {
@@ -330,13 +336,6 @@ def letter(request, pk):
 
 
 # --- the support group -------------------------------------------------------------------
-
-CASE_ROLE_TO_MEMBER = {
-    "bully": SupportGroupMember.Role.RINGLEADER,
-    "follower": SupportGroupMember.Role.FOLLOWER,
-    "bystander": SupportGroupMember.Role.BYSTANDER,
-    "helper": SupportGroupMember.Role.HELPFUL,
-}
 
 
 def _group_initial(traject) -> list[dict]:

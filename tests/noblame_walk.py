@@ -10,17 +10,17 @@ import itertools
 from django.utils import timezone
 
 from noblame import services
-from noblame.models import FollowUpTalk, SupportGroupMember, Traject, TrajectState
+from noblame.models import (
+    CASE_ROLE_TO_MEMBER,
+    FollowUpTalk,
+    SupportGroupMember,
+    Traject,
+    TrajectState,
+)
 from schools.models import Pupil
 
 TODAY = timezone.localdate
 Member = SupportGroupMember.Role
-CASE_ROLE_TO_MEMBER = {
-    "bully": Member.RINGLEADER,
-    "follower": Member.FOLLOWER,
-    "bystander": Member.BYSTANDER,
-    "helper": Member.HELPFUL,
-}
 _names = itertools.count(1)
 
 

@@ -430,3 +430,22 @@ def test_a_member_of_another_traject_is_404(client, traject, people, school, fol
     response = client.get(reverse("noblame:follow_up_member", args=[other.pk, member.pk]))
 
     assert response.status_code == 404
+
+
+def test_the_beheerder_sees_only_their_own_schools_guidance(client, people, other_school):
+    beheerder = people["beheerder"]
+    beheerder.user_permissions.set(Permission.objects.filter(codename__endswith="_guidance"))
+    client.force_login(beheerder)
+
+    response = client.get(reverse("admin:noblame_guidance_changelist"))
+
+    schools = {g.school for g in response.context["cl"].result_list}
+    assert schools == {people["beheerder"].memberships.get().school}
+    assert Guidance.objects.filter(school=other_school).count() == 5
+
+
+def test_a_new_school_starts_with_the_default_settings_and_guidance(other_school):
+    from noblame.models import SchoolSettings
+
+    assert SchoolSettings.objects.get(school=other_school).max_rounds == 5
+    assert Guidance.objects.filter(school=other_school).count() == len(Guidance.Talk)
