@@ -53,6 +53,16 @@ def visible_pupils(user) -> QuerySet:
     return Pupil.objects.filter(Q(school_id__in=school_wide) | Q(school_class_id__in=own_classes))
 
 
+def dossier_pupils(user) -> QuerySet:
+    """Pupils whose dossier ``user`` may read: the pupils they may see, and every pupil of a
+    case they may see."""
+    from cases.models import CasePupil
+    from schools.models import Pupil
+
+    in_cases = CasePupil.objects.filter(case__in=visible_cases(user)).values("pupil_id")
+    return Pupil.objects.filter(Q(pk__in=visible_pupils(user)) | Q(pk__in=in_cases))
+
+
 def can_see_case(user, case) -> bool:
     return visible_cases(user).filter(pk=case.pk).exists()
 

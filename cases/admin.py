@@ -28,7 +28,17 @@ class CaseAdmin(SchoolScopedAdmin):
     list_display = ["reference", "school", "state", "signal_date", "place"]
     list_filter = ["school", "state", "place", "is_digital"]
     search_fields = ["reference"]
-    readonly_fields = ["reference", "state", "cycle", "logged_by", "created_at"]
+    # The coaches come from the signed plan van aanpak (services.plan_sign locks and applies it).
+    readonly_fields = [
+        "reference",
+        "state",
+        "cycle",
+        "logged_by",
+        "created_at",
+        "coach_bully",
+        "coach_victim",
+        "coach_group",
+    ]
     fields = [
         "reference",
         "school",

@@ -1,0 +1,25 @@
+"""The plan van aanpak panel on the case page: versions, who signed and who not, links."""
+
+from django import template
+
+from cases import services
+
+register = template.Library()
+
+
+@register.inclusion_tag("cases/plan/_panel_body.html", takes_context=True)
+def plan_panel(context, case):
+    user = context["request"].user
+    versions = list(
+        case.plans.order_by("-version").prefetch_related("signatories").select_related("document")
+    )
+    in_plan_stap = case.state in services.PLAN_STATES
+    latest = versions[0] if versions else None
+    return {
+        "case": case,
+        "versions": versions,
+        "latest": latest,
+        "show": bool(versions) or in_plan_stap,
+        "may_edit": in_plan_stap and services.plan_may_edit(case, user),
+        "user": user,
+    }
