@@ -19,6 +19,7 @@ OBJECT_TYPES = [
     ("schools.pupil", _("Leerlingdossier")),
     ("cases.actionplan", _("Plan van aanpak")),
     ("cases.plandocument", _("Plan van aanpak (pdf)")),
+    ("cases.planscan", _("Plan van aanpak (scan)")),
     ("cases.evidence", _("Bijlage (bewijs)")),
     ("cases.dossierentry", _("Aantekening in het dossier")),
     ("noblame.traject", _("No Blame-traject")),
