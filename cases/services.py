@@ -378,83 +378,35 @@ def _require_plan_editor(case: Case, by) -> None:
         raise PermissionDenied(str(rules.TEACHER_OR_IB.message))
 
 
-def plan_create(
-    case: Case,
-    *,
-    by,
-    agreements: str = "",
-    signatories: Iterable[dict] | None = None,
-    parties: Iterable[dict] = (),
-    talks: Iterable[dict] = (),
-    coach_bully=None,
-    coach_victim=None,
-    coach_group=None,
-    activities: Iterable[str] = (),
-    activities_other: str = "",
-    registration: str | None = None,
-) -> ActionPlan:
+def plan_create(case: Case, *, by, **content) -> ActionPlan:
     """A new version of the plan of ``case``; earlier versions and their signatures stay.
 
-    ``signatories`` are dicts with name, role and one of user/guardian/pupil; without
-    them the plan gets the usual ones (``plans.default_signatories``). ``parties``
-    are dicts with party, pupil and text; ``talks`` dicts with kind, planned_on and
-    participants.
+    ``content`` (all optional): agreements (the general ones), signatories (dicts
+    with name, role and one of user/guardian/pupil; the usual ones from
+    ``plans.default_signatories`` when left out), parties (dicts with party, pupil
+    and text), talks (dicts with kind, planned_on and participants), coach_bully,
+    coach_victim, coach_group, activities (slugs of ``plans.ACTIVITIES``),
+    activities_other and registration.
     """
     _require_plan_editor(case, by)
     if case.state not in PLAN_STATES:
         raise ValidationError(_("Een plan van aanpak hoort bij stap 4 tot en met 10."))
-    signatories = plans.default_signatories(case) if signatories is None else list(signatories)
-    content = _plan_content(
-        case,
-        agreements=agreements,
-        coach_bully=coach_bully,
-        coach_victim=coach_victim,
-        coach_group=coach_group,
-        activities=activities,
-        activities_other=activities_other,
-        registration=plans.DEFAULT_REGISTRATION if registration is None else registration,
-    )
-    parties, talks = list(parties), list(talks)
-    _plan_check_parts(case, signatories, parties, talks)
+    fields, parts = _plan_prepare(case, **content)
     with transaction.atomic():
         Case.objects.select_for_update().filter(pk=case.pk).first()  # serialise versioning
         version = (case.plans.aggregate(n=Max("version"))["n"] or 0) + 1
-        plan = ActionPlan.objects.create(case=case, version=version, created_by=by, **content)
-        _plan_write_parts(plan, signatories, parties, talks)
+        plan = ActionPlan.objects.create(case=case, version=version, created_by=by, **fields)
+        _plan_write_parts(plan, *parts)
     return plan
 
 
-def plan_update(
-    plan: ActionPlan,
-    *,
-    by,
-    agreements: str = "",
-    signatories: Iterable[dict] | None = None,
-    parties: Iterable[dict] = (),
-    talks: Iterable[dict] = (),
-    coach_bully=None,
-    coach_victim=None,
-    coach_group=None,
-    activities: Iterable[str] = (),
-    activities_other: str = "",
-    registration: str = "",
-) -> ActionPlan:
-    """Change a draft: the latest version, which nobody signed yet. Anything else is refused."""
-    case = plan.case
-    _require_plan_editor(case, by)
-    signatories = plans.default_signatories(case) if signatories is None else list(signatories)
-    content = _plan_content(
-        case,
-        agreements=agreements,
-        coach_bully=coach_bully,
-        coach_victim=coach_victim,
-        coach_group=coach_group,
-        activities=activities,
-        activities_other=activities_other,
-        registration=registration,
-    )
-    parties, talks = list(parties), list(talks)
-    _plan_check_parts(case, signatories, parties, talks)
+def plan_update(plan: ActionPlan, *, by, **content) -> ActionPlan:
+    """Change a draft: the latest version, which nobody signed yet. Anything else is refused.
+
+    ``content`` is as for ``plan_create`` and replaces all of the draft's content.
+    """
+    _require_plan_editor(plan.case, by)
+    fields, parts = _plan_prepare(plan.case, **content)
     with transaction.atomic():
         plan = ActionPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.locked_at:
@@ -467,17 +419,31 @@ def plan_update(
             )
         if not plan.is_latest:
             raise ValidationError(_("Er is al een nieuwere versie van dit plan."))
-        for field, value in content.items():
+        for field, value in fields.items():
             setattr(plan, field, value)
         plan.save()
         plan.party_agreements.all().delete()
         plan.talks.all().delete()
         plan.signatories.all().delete()
-        _plan_write_parts(plan, signatories, parties, talks)
+        _plan_write_parts(plan, *parts)
     return plan
 
 
-def _plan_content(case: Case, *, coach_bully, coach_victim, coach_group, activities, **texts):
+def _plan_prepare(
+    case: Case,
+    *,
+    agreements: str = "",
+    signatories: Iterable[dict] | None = None,
+    parties: Iterable[dict] = (),
+    talks: Iterable[dict] = (),
+    coach_bully=None,
+    coach_victim=None,
+    coach_group=None,
+    activities: Iterable[str] = (),
+    activities_other: str = "",
+    registration: str | None = None,
+) -> tuple[dict, tuple[list, list, list]]:
+    """Check a plan's content for ``case``: the plan's own fields and its parts."""
     staff = set(Membership.objects.filter(school=case.school).values_list("user_id", flat=True))
     for coach in (coach_bully, coach_victim, coach_group):
         if coach is not None and coach.pk not in staff:
@@ -485,13 +451,21 @@ def _plan_content(case: Case, *, coach_bully, coach_victim, coach_group, activit
     activities = list(dict.fromkeys(activities))
     if set(activities) - plans.ACTIVITY_SLUGS:
         raise ValidationError(_("Onbekende activiteit in de lijst."))
-    return {
+    if registration is None:
+        registration = str(plans.DEFAULT_REGISTRATION)
+    fields = {
+        "agreements": (agreements or "").strip(),
         "coach_bully": coach_bully,
         "coach_victim": coach_victim,
         "coach_group": coach_group,
         "activities": activities,
-        **{key: (value or "").strip() for key, value in texts.items()},
+        "activities_other": (activities_other or "").strip(),
+        "registration": registration.strip(),
     }
+    signatories = plans.default_signatories(case) if signatories is None else list(signatories)
+    parts = (signatories, list(parties), list(talks))
+    _plan_check_parts(case, *parts)
+    return fields, parts
 
 
 def _plan_check_parts(case: Case, signatories: list, parties: list, talks: list) -> None:
