@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -283,9 +283,7 @@ def case_detail(request, pk):
         for name, problems in services.available_transitions(case, user)
     ]
     may_work = CASE_WORKERS(case, user)
-    case_pupils = list(case.case_pupils.select_related("pupil", "pupil__school_class"))
-    for cp in case_pupils:
-        cp.dossier_url = _dossier_url(cp.pupil_id)
+    case_pupils = case.case_pupils.select_related("pupil", "pupil__school_class")
     talks = list(case.talks.filter(cycle=case.cycle).prefetch_related("versions"))
     context = {
         "case": case,
@@ -346,14 +344,6 @@ def _talks_now(case, talks):
         )
         rows.append((kind, TalkKind(kind).label, latest))
     return rows
-
-
-def _dossier_url(pupil_id) -> str:
-    """The pupil's dossier page, once the dossier pages exist."""
-    try:
-        return reverse("cases:dossier", args=[pupil_id])
-    except NoReverseMatch:
-        return ""
 
 
 @login_required

@@ -1,7 +1,6 @@
-"""Template helpers for the case pages: the user's roles and links to optional pages."""
+"""Template helpers for the case pages: the roles of the user, for the navigation."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 
 from schools.models import Membership
 
@@ -23,12 +22,3 @@ def roles_of(user) -> set[str]:
 def user_roles(context):
     request = context.get("request")
     return roles_of(request.user) if request is not None else set()
-
-
-@register.simple_tag
-def optional_url(name, *args):
-    """The URL of ``name``, or "" when no such page exists (yet)."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""

@@ -46,6 +46,7 @@ def pages_for(cases):
             ("my-cases", "/casussen/"),
             ("case", f"/casussen/{a.pk}/"),
             ("talk", f"/casussen/{a.pk}/gesprek/{TalkKind.OTHER}/"),
+            ("dossier", f"/leerlingen/{a.pupils.first().pk}/dossier/"),
             ("todo", "/te-doen/"),
         ],
         "ib": [("start-ib", "/start/"), ("dashboard", "/overzicht/")],
