@@ -1,0 +1,520 @@
+"""Every named URL × persona × method against a declared table of expected outcomes.
+
+A new URL that is not in the table fails ``test_every_named_url_is_declared``:
+whoever adds a page must say here who may open it.
+
+The world is the demo data (seeded once for this module). The objects in the
+URLs belong to cases of groep 5 of OBS De Regenboog: ``leerkracht`` teaches
+that class, ``leerkracht2`` teaches groep 7 and may not see them, ``ib2``
+works at the other school. Each request runs in a savepoint that is rolled
+back, so a POST by one persona does not change what the next one meets.
+
+Outcomes: 200 page or file, 302 redirect (after a change or a refusal with a
+message, or to the login page for someone not logged in), 403 refused,
+404 not found (what someone gets who may not see an object), 405 wrong method.
+"""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cases.access import visible_cases
+from cases.models import Evidence, PlanScan, PlanSignatory
+from noblame.models import Participant, SupportGroupMember, Traject
+from schools.models import Membership, Pupil, Role
+
+PERSONAS = {
+    "anonymous": None,
+    "teacher_own": "leerkracht",
+    "teacher_other": "leerkracht2",
+    "ib": "ib",
+    "smw": "smw",
+    "director": "directie",
+    "beheerder": "beheerder",
+    "ib_other": "ib2",
+    "deactivated": "oud-ib",
+}
+SKIPPED_NAMESPACES = {"admin"}  # Django's own admin: is_staff and model permissions
+
+# url name -> (what goes in the URL, {method: statuses in the order of PERSONAS})
+TABLE = {
+    "home": (
+        lambda w: [],
+        {
+            "GET": "302 302 302 302 302 302 302 302 302",
+            "POST": "302 302 302 302 302 302 302 302 302",
+        },
+    ),
+    "login": (
+        lambda w: [],
+        {
+            "GET": "200 200 200 200 200 200 200 200 200",
+            "POST": "200 200 200 200 200 200 200 200 200",
+        },
+    ),
+    "logout": (
+        lambda w: [],
+        {
+            "GET": "405 405 405 405 405 405 405 405 405",
+            "POST": "302 302 302 302 302 302 302 302 302",
+        },
+    ),
+    "set_language": (
+        lambda w: [],
+        {
+            "GET": "302 302 302 302 302 302 302 302 302",
+            "POST": "302 302 302 302 302 302 302 302 302",
+        },
+    ),
+    "audit:log": (
+        lambda w: [],
+        {
+            "GET": "302 403 403 403 403 200 200 403 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "cases:start": (
+        lambda w: [],
+        {
+            "GET": "302 200 200 200 200 200 200 200 302",
+            "POST": "302 200 200 200 200 200 200 200 302",
+        },
+    ),
+    "cases:todo": (
+        lambda w: [],
+        {
+            "GET": "302 200 200 200 200 200 200 200 302",
+            "POST": "302 200 200 200 200 200 200 200 302",
+        },
+    ),
+    "cases:dashboard": (
+        lambda w: [],
+        {
+            "GET": "302 403 403 200 200 200 403 200 302",
+            "POST": "302 403 403 200 200 200 403 200 302",
+        },
+    ),
+    "cases:list": (
+        lambda w: [],
+        {
+            "GET": "302 200 200 200 200 200 200 200 302",
+            "POST": "302 200 200 200 200 200 200 200 302",
+        },
+    ),
+    "cases:signal_new": (
+        lambda w: [],
+        {
+            "GET": "302 200 200 200 403 403 403 200 302",
+            "POST": "302 200 200 200 403 403 403 200 302",
+        },
+    ),
+    "cases:pupil_search": (
+        lambda w: [],
+        {
+            "GET": "302 200 200 200 200 200 200 200 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "cases:pupil_row": (
+        lambda w: [],
+        {
+            "GET": "302 404 404 404 404 404 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "cases:pupil_export": (
+        lambda w: [w["pupil"].pk],
+        {
+            "GET": "302 404 404 200 404 200 404 404 302",
+            "POST": "405 405 405 405 405 405 405 405 405",
+        },
+    ),
+    "cases:dossier": (
+        lambda w: [w["pupil"].pk],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "cases:detail": (
+        lambda w: [w["case"].pk],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "cases:fire": (
+        lambda w: [w["case"].pk, "close"],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 302 404 302 302 302 404 404 302",
+        },
+    ),
+    "cases:talk": (
+        lambda w: [w["case"].pk, "victim"],
+        {
+            "GET": "302 200 404 200 200 302 404 404 302",
+            "POST": "302 200 404 200 200 302 404 404 302",
+        },
+    ),
+    "cases:plan_talk": (
+        lambda w: [w["case"].pk],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 302 404 302 302 403 404 404 302",
+        },
+    ),
+    "cases:outcome": (
+        lambda w: [w["case"].pk],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 302 404 302 302 403 404 404 302",
+        },
+    ),
+    "cases:coaches": (
+        lambda w: [w["case"].pk],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 302 404 302 403 403 404 404 302",
+        },
+    ),
+    "cases:add_pupil": (
+        lambda w: [w["case"].pk],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 302 404 302 302 403 404 404 302",
+        },
+    ),
+    "cases:evidence_add": (
+        lambda w: [w["case"].pk],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 302 404 302 302 403 404 404 302",
+        },
+    ),
+    "cases:evidence": (
+        lambda w: [w["evidence"].case_id, w["evidence"].pk],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "cases:plan_edit": (
+        lambda w: [w["plan"].case_id],
+        {
+            "GET": "302 200 404 200 403 403 404 404 302",
+            "POST": "302 200 404 200 403 403 404 404 302",
+        },
+    ),
+    "cases:plan": (
+        lambda w: [w["plan"].pk],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "cases:plan_sign": (
+        lambda w: [w["open_signatory"].plan_id, w["open_signatory"].pk],
+        {
+            "GET": "302 200 404 200 302 302 404 404 302",
+            "POST": "302 200 404 200 302 302 404 404 302",
+        },
+    ),
+    "cases:plan_scan": (
+        lambda w: [w["open_signatory"].plan_id],
+        {
+            "GET": "302 200 404 200 403 403 404 404 302",
+            "POST": "302 200 404 200 403 403 404 404 302",
+        },
+    ),
+    "cases:plan_pdf": (
+        lambda w: [w["plan"].pk],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "cases:plan_print": (
+        lambda w: [w["plan"].pk],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "cases:plan_signature": (
+        lambda w: [w["signatory"].pk],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "cases:plan_scan_file": (
+        lambda w: [w["scan"].pk],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "noblame:list": (
+        lambda w: [],
+        {
+            "GET": "302 200 200 200 200 200 200 200 302",
+            "POST": "302 200 200 200 200 200 200 200 302",
+        },
+    ),
+    "noblame:traject": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:fire": (
+        lambda w: [w["traject"].case_id, "close_success"],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 302 404 302 302 302 404 404 302",
+        },
+    ),
+    "noblame:preparation": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:confirm": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 302 404 302 302 302 404 404 302",
+        },
+    ),
+    "noblame:participant_remove": (
+        lambda w: [w["participant"].traject.case_id, w["participant"].pk],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 403 404 302 302 403 404 404 302",
+        },
+    ),
+    "noblame:victim_talk": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:letter": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 404 404 404 404 404 404 404 302",
+            "POST": "302 404 404 404 404 404 404 404 302",
+        },
+    ),
+    "noblame:group": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:meeting": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:meeting_plan": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 302 404 302 302 302 404 404 302",
+        },
+    ),
+    "noblame:follow_up": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:follow_up_victim": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:follow_up_member": (
+        lambda w: [w["member"].traject.case_id, w["member"].pk],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:print": (
+        lambda w: [w["traject"].case_id, "hulpbriefjes"],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+}
+
+
+def named_urls(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in SKIPPED_NAMESPACES:
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from named_urls(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def test_every_named_url_is_declared():
+    assert set(named_urls()) == set(TABLE)
+
+
+def test_every_row_names_every_persona():
+    for _args, methods in TABLE.values():
+        assert set(methods) == {"GET", "POST"}
+        assert all(len(statuses.split()) == len(PERSONAS) for statuses in methods.values())
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo data once for this module, and the objects the URLs point at."""
+    from django.conf import settings
+
+    with django_db_blocker.unblock():
+        saved = settings.DEBUG, settings.MEDIA_ROOT
+        media = tmp_path_factory.mktemp("matrix-media")
+        settings.DEBUG, settings.MEDIA_ROOT = True, media
+        try:
+            call_command("seed_demo", verbosity=0)
+            yield {**_pick_objects(), "media": media}
+        finally:
+            settings.DEBUG, settings.MEDIA_ROOT = saved
+            call_command("flush", interactive=False, verbosity=0)
+
+
+def _pick_objects():
+    own, other = User.objects.get(username="leerkracht"), User.objects.get(username="leerkracht2")
+    ib = User.objects.get(username="ib")
+    old = User.objects.create_user("oud-ib", password="demo", is_active=False)
+    Membership.objects.create(user=old, school=Membership.objects.get(user=ib).school, role=Role.IB)
+    ours = visible_cases(own).exclude(pk__in=visible_cases(other).values("pk"))
+
+    traject = Traject.objects.filter(case__in=ours, group_members__isnull=False).first()
+    signatory = PlanSignatory.objects.filter(plan__case__in=ours).exclude(signature="").first()
+    open_signatory = PlanSignatory.objects.filter(
+        plan__case__in=ours, signed_at__isnull=True
+    ).first()
+    plan = signatory.plan
+    scan = PlanScan.objects.filter(plan__case__in=ours).first() or _scan(open_signatory, ib)
+    evidence = Evidence.objects.filter(case__in=ours).first() or _evidence(plan.case, ib)
+    world = {
+        "case": traject.case,
+        "traject": traject,
+        "participant": Participant.objects.filter(traject=traject).first(),
+        "member": SupportGroupMember.objects.filter(traject=traject).first(),
+        "plan": plan,
+        "signatory": signatory,
+        "open_signatory": open_signatory,
+        "scan": scan,
+        "evidence": evidence,
+        "pupil": Pupil.objects.filter(case_roles__case=traject.case).first(),
+    }
+    missing = [key for key, value in world.items() if value is None]
+    assert missing == [], f"the demo data lacks {missing}"
+    return world
+
+
+def _scan(signatory, by):
+    return PlanScan.objects.create(
+        plan=signatory.plan,
+        file=ContentFile(b"%PDF-1.4 test", name="scan.pdf"),
+        original_name="scan.pdf",
+        content_type="application/pdf",
+        size=13,
+        sha256="0" * 64,
+        uploaded_by=by,
+    )
+
+
+def _evidence(case, by):
+    return Evidence.objects.create(
+        case=case,
+        file=ContentFile(b"\x89PNG\r\n\x1a\n", name="bewijs.png"),
+        original_name="bewijs.png",
+        content_type="image/png",
+        size=8,
+        sha256="0" * 64,
+        uploaded_by=by,
+    )
+
+
+class _Rollback(Exception):
+    pass
+
+
+def outcome(client, username, method, url):
+    """The status of one request, with everything it changed rolled back."""
+    result = {}
+    try:
+        with transaction.atomic():
+            client.logout()
+            if username:
+                client.force_login(User.objects.get(username=username))
+            response = client.get(url) if method == "GET" else client.post(url)
+            result["status"] = response.status_code
+            raise _Rollback
+    except _Rollback:
+        pass
+    return result["status"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_access(client, settings, world, name):
+    settings.MEDIA_ROOT = world["media"]
+    args, expected = TABLE[name]
+    url = reverse(name, args=args(world))
+
+    actual = {
+        method: {persona: outcome(client, user, method, url) for persona, user in PERSONAS.items()}
+        for method in ("GET", "POST")
+    }
+
+    declared = {
+        method: dict(zip(PERSONAS, map(int, statuses.split()), strict=True))
+        for method, statuses in expected.items()
+    }
+    assert actual == declared
+
+
+@pytest.mark.django_db
+def test_teacher_of_another_class_gets_404_on_everything_of_the_case(client, settings, world):
+    """The case page (with its history timeline), its PDFs, attachments and the dossier."""
+    settings.MEDIA_ROOT = world["media"]
+    client.force_login(User.objects.get(username="leerkracht2"))
+    urls = [
+        reverse("cases:detail", args=[world["case"].pk]),
+        reverse("cases:plan", args=[world["plan"].pk]),
+        reverse("cases:plan_pdf", args=[world["plan"].pk]),
+        reverse("cases:plan_signature", args=[world["signatory"].pk]),
+        reverse("cases:plan_scan_file", args=[world["scan"].pk]),
+        reverse("cases:evidence", args=[world["evidence"].case_id, world["evidence"].pk]),
+        reverse("cases:dossier", args=[world["pupil"].pk]),
+        reverse("noblame:traject", args=[world["case"].pk]),
+        reverse("noblame:print", args=[world["case"].pk, "hulpbriefjes"]),
+    ]
+
+    assert {url: client.get(url).status_code for url in urls} == dict.fromkeys(urls, 404)
