@@ -54,7 +54,26 @@ class StaffChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.username
 
 
-class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses an id beyond 64 bits as an invalid choice: Django would send it to the
+    database in an ``IN`` query, which then fails with a server error."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                fits = -(2**63) <= int(str(pk)) < 2**63
+            except ValueError:
+                fits = True  # not a number: Django itself says it is not a valid value
+            if not fits:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class StaffMultipleChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.username
 
@@ -208,13 +227,13 @@ class TalkForm(forms.Form):
             required=False,
             widget=forms.CheckboxSelectMultiple,
         )
-        self.fields["pupils"] = forms.ModelMultipleChoiceField(
+        self.fields["pupils"] = SafeModelMultipleChoiceField(
             label=_("Leerlingen bij het gesprek"),
             queryset=case.pupils.order_by("last_name", "first_name"),
             required=False,
             widget=forms.CheckboxSelectMultiple,
         )
-        self.fields["guardians"] = forms.ModelMultipleChoiceField(
+        self.fields["guardians"] = SafeModelMultipleChoiceField(
             label=_("Ouders/verzorgers bij het gesprek"),
             queryset=Guardian.objects.filter(pupils__cases=case).distinct(),
             required=False,

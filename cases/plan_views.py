@@ -220,6 +220,7 @@ def plan_signature(request, pk):
         ),
         pk=pk,
     )
+    record_access(request, signatory, "download")
     return _private(
         FileResponse(
             signatory.signature.open("rb"),

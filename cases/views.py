@@ -375,6 +375,8 @@ def talk(request, pk, kind):
         wanted = record_ids([request.GET["gesprek"]])
         existing = get_object_or_404(case.talks, pk__in=wanted, kind=kind)
     version = existing.versions.order_by("-number").first() if existing else None
+    if version is not None:
+        record_access(request, existing, "view")
     form = TalkForm(request.POST or None, kind=kind, case=case, version=version)
     if version is None and not form.is_bound:
         form.initial["staff"] = [request.user.pk]
@@ -447,8 +449,13 @@ def case_coaches(request, pk):
     _require(TEACHER_OR_IB, case, request.user)
     form = CoachesForm(request.POST, case=case)
     if form.is_valid():
-        services.case_assign_coaches(case, by=request.user, **form.cleaned_data)
-        messages.success(request, _("De coaches zijn vastgelegd."))
+        try:
+            services.case_assign_coaches(case, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("De coaches zijn vastgelegd."))
     else:
         _form_errors(request, form)
     return redirect("cases:detail", pk=case.pk)

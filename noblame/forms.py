@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.forms import SafeModelMultipleChoiceField
 from noblame.models import FollowUpTalk, Participant, SupportGroupMember, VictimTalk, YesNo
 from schools.models import Pupil
 
@@ -23,25 +24,6 @@ def _helper(submit_label) -> FormHelper:
 def _pupil_label(pupil) -> str:
     groep = f" ({pupil.school_class.name})" if pupil.school_class else ""
     return f"{pupil.full_name}{groep}"
-
-
-class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Refuses an id beyond 64 bits as an invalid choice: Django would send it to the
-    database in an ``IN`` query, which then fails with a server error."""
-
-    def _check_values(self, value):
-        for pk in value:
-            try:
-                fits = -(2**63) <= int(str(pk)) < 2**63
-            except ValueError:
-                fits = True  # not a number: Django itself says it is not a valid value
-            if not fits:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
 
 
 class PupilChoiceField(forms.ModelChoiceField):

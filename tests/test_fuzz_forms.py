@@ -13,7 +13,6 @@ import datetime
 import pytest
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -110,21 +109,11 @@ def valid_values(field) -> list[str]:
     return []
 
 
-def _fits_a_key(value: str) -> bool:
-    digits = value.strip()
-    return not (digits.isascii() and digits.isdigit()) or int(digits) < 2**63
-
-
 def field_strategy(field):
     if isinstance(field, forms.FileField):
         return st.one_of(ODD_FILES, st.lists(ODD_FILES, max_size=2), ODD)
     valid = valid_values(field)
-    odd = ODD
-    if isinstance(field, forms.ModelMultipleChoiceField) and connection.vendor == "sqlite":
-        # Known crash on SQLite, pinned by test_huge_id_in_a_multiple_choice below: keep
-        # the fuzz on everything else until it is fixed.
-        odd = ODD.filter(_fits_a_key)
-    one = st.one_of(st.sampled_from(valid), odd) if valid else odd
+    one = st.one_of(st.sampled_from(valid), ODD) if valid else ODD
     if isinstance(field, forms.MultipleChoiceField):  # incl. ModelMultipleChoiceField
         return st.lists(one, max_size=4)
     return one
@@ -344,12 +333,6 @@ def test_close_form(client, people, traject_at):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    strict=True,
-    reason="Known bug on SQLite: ModelMultipleChoiceField lets an id beyond 64 bits reach the "
-    "database (OverflowError): a server error instead of a form error. PostgreSQL is fine.",
-)
 def test_huge_id_in_a_multiple_choice(client, people, case_at):
     case = case_at(State.ASSESSMENT)
     client.force_login(people["ib"])
@@ -361,11 +344,6 @@ def test_huge_id_in_a_multiple_choice(client, people, case_at):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known bug: cases.views.case_coaches lets the service's ValidationError escape "
-    "(a coach the signed plan names): a server error instead of a message.",
-)
 def test_changing_a_coach_the_signed_plan_names(client, people, case_at):
     from cases import services
     from cases.plan_demo import draw_signature
