@@ -56,6 +56,34 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo data (seed_demo), loaded once per test module: it takes a while.
+
+    Yields the folder of its files; tests set ``settings.MEDIA_ROOT`` to it.
+    """
+    from django.conf import settings
+    from django.core.management import call_command
+
+    media = tmp_path_factory.mktemp("demo-media")
+    with django_db_blocker.unblock():
+        saved = settings.DEBUG, settings.MEDIA_ROOT
+        settings.DEBUG, settings.MEDIA_ROOT = True, media
+        try:
+            call_command("seed_demo", verbosity=0)
+            yield media
+        finally:
+            settings.DEBUG, settings.MEDIA_ROOT = saved
+            call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def seeded(demo, db, settings):
+    """The demo data in a test: reads it, and what the test changes is rolled back."""
+    settings.DEBUG = True
+    settings.MEDIA_ROOT = demo
+
+
 def make_user(username, school, role, **extra):
     user = User.objects.create_user(
         username, email=f"{username}@example.nl", password="a-long-test-pass", **extra

@@ -17,7 +17,6 @@ message, or to the login page for someone not logged in), 403 refused,
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
-from django.core.management import call_command
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -389,20 +388,10 @@ def test_every_row_names_every_persona():
 
 
 @pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo data once for this module, and the objects the URLs point at."""
-    from django.conf import settings
-
+def world(demo, django_db_blocker):
+    """The objects the URLs point at, in the demo data loaded once for this module."""
     with django_db_blocker.unblock():
-        saved = settings.DEBUG, settings.MEDIA_ROOT
-        media = tmp_path_factory.mktemp("matrix-media")
-        settings.DEBUG, settings.MEDIA_ROOT = True, media
-        try:
-            call_command("seed_demo", verbosity=0)
-            yield {**_pick_objects(), "media": media}
-        finally:
-            settings.DEBUG, settings.MEDIA_ROOT = saved
-            call_command("flush", interactive=False, verbosity=0)
+        return {**_pick_objects(), "media": demo}
 
 
 def _pick_objects():

@@ -1,18 +1,15 @@
 """The demo data has a No Blame traject in every sub-state, played through the services.
 
-Loading the demo takes most of a minute, so this is one test with several checks.
+The demo is loaded once for the module (``seeded`` in conftest).
 """
 
 from django.contrib.auth.models import User
-from django.core.management import call_command
 
 from cases.models import State
 from noblame.models import Traject, TrajectState
 
 
-def test_demo_trajects_cover_every_sub_state_and_the_round_extremes(db, settings):
-    settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
+def test_demo_trajects_cover_every_sub_state_and_the_round_extremes(seeded):
     trajects = Traject.objects.select_related("case")
 
     assert {t.state for t in trajects} == set(TrajectState.values)

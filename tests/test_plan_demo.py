@@ -2,16 +2,7 @@
 
 import hashlib
 
-import pytest
-from django.core.management import call_command
-
 from cases.models import Case, DossierEntry, State
-
-
-@pytest.fixture
-def seeded(db, settings):
-    settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
 
 
 def test_a_closed_demo_case_has_its_plan_signed_on_screen_and_filed(seeded):

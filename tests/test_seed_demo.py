@@ -10,12 +10,6 @@ from cases.models import Case, State
 from cases.talks import TalkKind
 
 
-@pytest.fixture
-def seeded(db, settings):
-    settings.DEBUG = True
-    call_command("seed_demo", verbosity=0)
-
-
 def test_school_1_has_a_case_in_every_state(seeded):
     states = set(
         Case.objects.filter(school__name="OBS De Regenboog").values_list("state", flat=True)

@@ -7,7 +7,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.test import Client
 from django.urls import Resolver404, resolve
 
@@ -63,23 +62,6 @@ NOT_FOR = {
 }
 
 
-@pytest.fixture(scope="module")
-def demo_media(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo data once for this module (seeding takes a while); its files' folder."""
-    from django.conf import settings
-
-    media = tmp_path_factory.mktemp("demo-media")
-    with django_db_blocker.unblock():
-        saved = settings.DEBUG, settings.MEDIA_ROOT
-        settings.DEBUG, settings.MEDIA_ROOT = True, media
-        try:
-            call_command("seed_demo", verbosity=0)
-            yield media
-        finally:
-            settings.DEBUG, settings.MEDIA_ROOT = saved
-            call_command("flush", interactive=False, verbosity=0)
-
-
 def crawl(client) -> dict[str, str]:
     """Follow every link from the start page; path -> URL name of each page reached."""
     seen, names, per_kind = set(), {}, Counter()
@@ -123,8 +105,8 @@ def _browsable(path: str) -> bool:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("username", sorted(JOBS))
-def test_every_demo_user_browses_without_a_server_error(demo_media, settings, username):
-    settings.MEDIA_ROOT = demo_media  # the plans' PDFs were filed there
+def test_every_demo_user_browses_without_a_server_error(demo, settings, username):
+    settings.MEDIA_ROOT = demo  # the plans' PDFs were filed there
     client = Client()
     client.force_login(User.objects.get(username=username))
 
