@@ -1,4 +1,4 @@
-"""Access records in the admin: read-only, nobody edits or removes the log."""
+"""Access records in the admin (superusers only): read-only, nobody edits or removes the log."""
 
 from django.contrib import admin
 
@@ -20,3 +20,16 @@ class AccessRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# django-auditlog's own admin shows every change with its old and new values, case texts
+# included: case content is never in the admin, so its page is taken out.
+def _unregister_change_history():
+    from auditlog import get_logentry_model
+
+    model = get_logentry_model()
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+_unregister_change_history()

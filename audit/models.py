@@ -16,14 +16,17 @@ class AccessAction(models.TextChoices):
 # The object types views record, with the names the log page shows.
 OBJECT_TYPES = [
     ("cases.case", _("Casus")),
-    ("schools.pupil", _("Leerlingdossier")),
+    ("schools.pupil", _("Leerling (dossier of gegevens)")),
     ("cases.actionplan", _("Plan van aanpak")),
     ("cases.plandocument", _("Plan van aanpak (pdf)")),
     ("cases.planscan", _("Plan van aanpak (scan)")),
+    ("cases.plansignatory", _("Plan van aanpak (handtekening)")),
+    ("cases.talk", _("Gesprek")),
     ("cases.evidence", _("Bijlage (bewijs)")),
     ("cases.dossierentry", _("Aantekening in het dossier")),
     ("noblame.traject", _("No Blame-traject")),
     ("noblame.victimtalk", _("No Blame: brief of tekening")),
+    ("schools.importrun", _("Import uit de leerlingadministratie")),
 ]
 
 

@@ -63,6 +63,20 @@ def dossier_pupils(user) -> QuerySet:
     return Pupil.objects.filter(Q(pk__in=visible_pupils(user)) | Q(pk__in=in_cases))
 
 
+def dossier_schools(user, pupil) -> QuerySet:
+    """The schools whose part of ``pupil``'s dossier ``user`` reads: the pupil's current
+    school if ``user`` may see the pupil there, and the schools of the pupil's cases
+    ``user`` may see. A pupil who moved takes no entries along: the new school reads only
+    its own entries, the old school (through its case) only its own."""
+    from schools.models import School
+
+    if not _is_active(user):
+        return School.objects.none()
+    current = visible_pupils(user).filter(pk=pupil.pk).values("school_id")
+    of_cases = visible_cases(user).filter(case_pupils__pupil=pupil).values("school_id")
+    return School.objects.filter(Q(pk__in=current) | Q(pk__in=of_cases))
+
+
 def can_see_case(user, case) -> bool:
     return visible_cases(user).filter(pk=case.pk).exists()
 

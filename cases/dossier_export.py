@@ -5,6 +5,10 @@ B", ...) that stays the same throughout one export, in the structured parts and,
 as well as a text substitution can manage, in free text. Confidential notes of a
 talk are never printed. HTML template in, PDF bytes out; the view decides who may
 ask for it.
+
+The export is a document one school issues: it holds only that school's cases,
+talks, history and dossier entries. A pupil who moved to another school of the board
+takes nothing along; the old school exports its own part.
 """
 
 import re
@@ -105,13 +109,15 @@ def _staff_name(user) -> str:
     return (user.get_full_name() or user.username) if user is not None else ""
 
 
-def dossier_context(pupil, *, today=None) -> dict:
-    """Everything the export shows, names of other pupils already replaced by letters."""
+def dossier_context(pupil, *, school=None, today=None) -> dict:
+    """Everything the export by ``school`` (the pupil's current school unless given) shows,
+    names of other pupils already replaced by letters."""
     from cases.models import Case, DossierEntry, TalkVersion
 
+    school = school or pupil.school
     pseudonyms = Pseudonyms(pupil)
     cases = list(
-        Case.objects.filter(case_pupils__pupil=pupil)
+        Case.objects.filter(case_pupils__pupil=pupil, school=school)
         .select_related("school")
         .prefetch_related("case_pupils__pupil")
         .order_by("created_at", "pk")
@@ -127,7 +133,7 @@ def dossier_context(pupil, *, today=None) -> dict:
 
     own_guardians = set(pupil.guardians.values_list("pk", flat=True))
     entries = list(
-        DossierEntry.objects.filter(pupil=pupil)
+        DossierEntry.objects.filter(pupil=pupil, school=school)
         .select_related("created_by")
         .order_by("created_at", "pk")
     )
@@ -199,8 +205,9 @@ def dossier_context(pupil, *, today=None) -> dict:
     ]
     return {
         "pupil": pupil,
-        "school": pupil.school,
-        "school_class": pupil.school_class,
+        "school": school,
+        # The class at another school is that school's business.
+        "school_class": pupil.school_class if pupil.school_id == school.pk else None,
         "exported_on": today or timezone.localdate(),
         "sections": sections,
         "loose_entries": loose_entries,
@@ -208,10 +215,12 @@ def dossier_context(pupil, *, today=None) -> dict:
     }
 
 
-def render_dossier_pdf(pupil, *, today=None) -> bytes:
-    """The pupil's dossier as an A4 PDF for the parents, with page numbers."""
+def render_dossier_pdf(pupil, *, school=None, today=None) -> bytes:
+    """The part of the pupil's dossier ``school`` holds (the pupil's current school unless
+    given) as an A4 PDF for the parents, with page numbers."""
     from weasyprint import HTML  # slow to import: only when a PDF is made
 
+    context = dossier_context(pupil, school=school, today=today)
     with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string("cases/export/dossier.html", dossier_context(pupil, today=today))
+        html = render_to_string("cases/export/dossier.html", context)
     return HTML(string=html).write_pdf()

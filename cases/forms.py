@@ -12,14 +12,12 @@ from cases.evidence import evidence_check
 from cases.models import CasePupil, Place, ReporterKind, State
 from cases.signs import BULLY_SIGNS, VICTIM_SIGNS
 from cases.talks import TalkKind, questions_for
+from pestprotocol.fields import (
+    DateInput,
+    SafeModelMultipleChoiceField,
+    StaffMultipleChoiceField,
+)
 from schools.models import Guardian, Membership, Role, SchoolClass
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -50,30 +48,6 @@ class MultipleFileField(forms.FileField):
 
 
 class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.username
-
-
-class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Refuses an id beyond 64 bits as an invalid choice: Django would send it to the
-    database in an ``IN`` query, which then fails with a server error."""
-
-    def _check_values(self, value):
-        for pk in value:
-            try:
-                fits = -(2**63) <= int(str(pk)) < 2**63
-            except ValueError:
-                fits = True  # not a number: Django itself says it is not a valid value
-            if not fits:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"],
-                    code="invalid_pk_value",
-                    params={"pk": pk},
-                )
-        return super()._check_values(value)
-
-
-class StaffMultipleChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return obj.get_full_name() or obj.username
 

@@ -835,6 +835,14 @@ class DossierEntry(models.Model):
         NOTE = "note", _("aantekening")
 
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="dossier_entries")
+    # The school that wrote the entry. A pupil who moves to another school of the board
+    # takes no entries along: each school reads and exports only its own.
+    school = models.ForeignKey(
+        School,
+        on_delete=models.PROTECT,
+        related_name="dossier_entries",
+        verbose_name=_("school"),
+    )
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, null=True, blank=True, related_name="dossier_entries"
     )
@@ -852,9 +860,22 @@ class DossierEntry(models.Model):
         verbose_name = _("aantekening in het leerlingdossier")
         verbose_name_plural = _("aantekeningen in het leerlingdossier")
         ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["pupil", "school"], name="dossier_entry_pupil_school")]
 
     def __str__(self) -> str:
         return f"{self.pupil}: {self.get_kind_display()}"
+
+    def save(self, *args, **kwargs):
+        """Without a school given, the entry belongs to its case's school, else to the
+        pupil's current school. An entry of a case never belongs to another school."""
+        if self.case_id is not None:
+            if self.school_id is None:
+                self.school_id = self.case.school_id
+            elif self.school_id != self.case.school_id:
+                raise ValidationError(_("Een aantekening hoort bij de school van de casus."))
+        elif self.school_id is None:
+            self.school_id = self.pupil.school_id
+        super().save(*args, **kwargs)
 
 
 class Notification(models.Model):

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit import record_access
 from cases import services
-from cases.access import dossier_pupils, visible_cases
+from cases.access import dossier_pupils, dossier_schools, visible_cases
 from cases.documents import plan_context, render_plan_pdf
 from cases.models import ActionPlan, DossierEntry, PlanScan, PlanSignatory
 from cases.plan_forms import PlanForm, PlanTalkFormSet, ScanForm, SignForm, planning_from
@@ -80,6 +80,8 @@ def plan_edit(request, pk):
             else default_planning(case)
         )
         formset = PlanTalkFormSet(initial=talks, prefix="talks")
+    # The form starts from the latest plan, or else from the case and its pupils.
+    record_access(request, latest or case, "view")
     return render(
         request,
         "cases/plan/edit.html",
@@ -149,6 +151,7 @@ def plan_sign(request, pk, signatory_pk):
             else:
                 messages.success(request, _("Getekend door %(name)s.") % {"name": signatory.name})
             return redirect("cases:plan", pk=plan.pk)
+    record_access(request, plan, "view")
     context = {"plan": plan, "case": plan.case, "signatory": signatory, "form": form}
     return render(request, "cases/plan/sign.html", context)
 
@@ -175,6 +178,7 @@ def plan_scan(request, pk):
         else:
             messages.success(request, _("De scan is bewaard en de handtekeningen zijn vastgelegd."))
             return redirect("cases:plan", pk=plan.pk)
+    record_access(request, plan, "view")
     return render(request, "cases/plan/scan.html", {"plan": plan, "case": plan.case, "form": form})
 
 
@@ -253,13 +257,15 @@ def plan_scan_download(request, pk):
 @login_required
 @require_GET
 def pupil_dossier(request, pk):
-    """Every dossier entry of one pupil, newest first, across cases."""
+    """Every dossier entry of one pupil, newest first, across cases: only the entries of
+    the schools whose part the user reads (a pupil who moved takes none along)."""
     pupil = get_object_or_404(
         dossier_pupils(request.user).select_related("school", "school_class"), pk=pk
     )
     record_access(request, pupil, "view")
-    entries = DossierEntry.objects.filter(pupil=pupil).select_related(
-        "case", "plan", "plan__document", "created_by"
+    schools = list(dossier_schools(request.user, pupil).order_by("name", "pk"))
+    entries = DossierEntry.objects.filter(pupil=pupil, school__in=schools).select_related(
+        "case", "plan", "plan__document", "created_by", "school"
     )
     visible = set(
         visible_cases(request.user)
@@ -274,4 +280,11 @@ def pupil_dossier(request, pk):
         }
         for e in entries
     ]
-    return render(request, "cases/dossier/pupil.html", {"pupil": pupil, "rows": rows})
+    context = {
+        "pupil": pupil,
+        "rows": rows,
+        "schools": schools,
+        # The pupil's current school and class only for who reads that school's part.
+        "at_current_school": pupil.school_id in {school.pk for school in schools},
+    }
+    return render(request, "cases/dossier/pupil.html", context)

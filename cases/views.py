@@ -375,8 +375,6 @@ def talk(request, pk, kind):
         wanted = record_ids([request.GET["gesprek"]])
         existing = get_object_or_404(case.talks, pk__in=wanted, kind=kind)
     version = existing.versions.order_by("-number").first() if existing else None
-    if version is not None:
-        record_access(request, existing, "view")
     form = TalkForm(request.POST or None, kind=kind, case=case, version=version)
     if version is None and not form.is_bound:
         form.initial["staff"] = [request.user.pk]
@@ -403,6 +401,8 @@ def talk(request, pk, kind):
                 request, _("Gesprek vastgelegd: %(talk)s") % {"talk": TalkKind(kind).label}
             )
             return redirect(reverse("cases:detail", args=[case.pk]) + "#gesprekken")
+    # The form shows the talk held (a new version starts from it) or the case's pupils.
+    record_access(request, existing if version is not None else case, "view")
     return render(
         request,
         "cases/talk_form.html",

@@ -1,45 +1,15 @@
-"""Admin for the beheerder: the school's No Blame settings and talk guidance.
-
-Trajects are shown read-only: they move only through ``noblame.services``.
-"""
+"""Admin for the board's application manager: each school's No Blame settings and talk
+guidance. Trajects are case content and are not in the admin at all."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from noblame.defaults import GUIDANCE
-from noblame.models import Guidance, SchoolSettings, Traject, TrajectStateChange
-from schools.admin import SchoolScopedAdmin
-
-
-class TrajectStateChangeInline(admin.TabularInline):
-    model = TrajectStateChange
-    fields = ["at", "transition", "source", "target", "round", "by", "remark"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Traject)
-class TrajectAdmin(SchoolScopedAdmin):
-    school_field = "case__school"
-    list_display = ["case", "state", "round", "closed_at"]
-    list_filter = ["state"]
-    fields = ["case", "state", "round", "created_at", "closed_at", "close_reason"]
-    readonly_fields = fields
-    inlines = [TrajectStateChangeInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from noblame.models import Guidance, SchoolSettings
 
 
 @admin.register(SchoolSettings)
-class SchoolSettingsAdmin(SchoolScopedAdmin):
+class SchoolSettingsAdmin(admin.ModelAdmin):
     list_display = [
         "school",
         "check_in_days",
@@ -60,7 +30,7 @@ class SchoolSettingsAdmin(SchoolScopedAdmin):
 
 
 @admin.register(Guidance)
-class GuidanceAdmin(SchoolScopedAdmin):
+class GuidanceAdmin(admin.ModelAdmin):
     list_display = ["talk", "school"]
     list_filter = ["school", "talk"]
     fields = ["school", "talk", "opening", "questions", "avoid"]

@@ -88,6 +88,8 @@ def _load(request, pk) -> Traject:
 
 
 def _page(request, template, traject, tab, **context):
+    """Render one of the traject's pages; every one shows pupil data, so its read is recorded."""
+    record_access(request, traject, "view")
     return render(
         request,
         template,
@@ -143,7 +145,6 @@ def traject_list(request):
 @login_required
 def traject_detail(request, pk):
     traject = _load(request, pk)
-    record_access(request, traject, "view")
     transitions = services.available_transitions(traject, request.user)
     still_needed = services.still_needed(traject)
     return _page(

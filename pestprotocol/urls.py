@@ -10,7 +10,9 @@ urlpatterns = [
     path("inloggen/", auth_views.LoginView.as_view(), name="login"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("beheer/", admin.site.urls),
+    # Configuration for the board's application manager (superusers only).
+    path("applicatiebeheer/", admin.site.urls),
+    path("", include("schools.urls")),
     path("", include("audit.urls")),
     path("", include("cases.urls")),
     path("", include("noblame.urls")),

@@ -114,12 +114,22 @@ class Pupil(models.Model):
     )
     date_of_birth = models.DateField(_("geboortedatum"), null=True, blank=True)
     left_on = models.DateField(_("datum van vertrek"), null=True, blank=True)
+    # The number the school's pupil administration (ParnasSys, ESIS, Somtoday) gives;
+    # the import matches on it. Never the BSN.
+    pupil_number = models.CharField(_("leerlingnummer"), max_length=30, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("leerling")
         verbose_name_plural = _("leerlingen")
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["school", "last_name", "first_name"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "pupil_number"],
+                condition=~Q(pupil_number=""),
+                name="pupil_unique_number_per_school",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -210,3 +220,107 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} ({self.school})"
+
+
+class ImportMapping(models.Model):
+    """The column mapping a school last used for its pupil-administration export.
+
+    ``mapping`` maps a normalised column header (see ``schools.importing.normalise_header``)
+    to a target field of the import; it prefills the mapping step of the next import.
+    """
+
+    school = models.OneToOneField(
+        School, on_delete=models.CASCADE, related_name="import_mapping", verbose_name=_("school")
+    )
+    mapping = models.JSONField(_("kolomindeling"), default=dict, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gewijzigd door"),
+    )
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("kolomindeling voor de import")
+        verbose_name_plural = _("kolomindelingen voor de import")
+
+    def __str__(self) -> str:
+        return f"ImportMapping #{self.pk}"
+
+
+class ImportRun(models.Model):
+    """One upload of a pupil-administration export: who imported what, when, with what result.
+
+    The file itself is kept only while the import waits in preview; applying or
+    cancelling clears it (data minimisation). ``counts`` holds the numbers of the
+    preview and, once applied, of what was written.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", _("voorbeeld")
+        APPLIED = "applied", _("doorgevoerd")
+        CANCELLED = "cancelled", _("geannuleerd")
+
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="import_runs", verbose_name=_("school")
+    )
+    school_year = models.CharField(_("schooljaar"), max_length=9, validators=[validate_school_year])
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("geüpload door"),
+    )
+    created_at = models.DateTimeField(_("geüpload op"), default=timezone.now)
+    file_name = models.CharField(_("bestandsnaam"), max_length=255)
+    encoding = models.CharField(_("tekenset"), max_length=20)
+    delimiter = models.CharField(_("scheidingsteken"), max_length=1)
+    mapping = models.JSONField(_("kolomindeling"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PREVIEW
+    )
+    raw_file = models.BinaryField(_("bestand"), blank=True, default=b"", editable=False)
+    counts = models.JSONField(_("aantallen"), default=dict, blank=True)
+    leaving_on = models.DateField(
+        _("vertrekdatum voor ontbrekende leerlingen"), null=True, blank=True
+    )
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("doorgevoerd door"),
+    )
+    applied_at = models.DateTimeField(_("doorgevoerd op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import uit de leerlingadministratie")
+        verbose_name_plural = _("imports uit de leerlingadministratie")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="preview") | Q(raw_file=b""),
+                name="import_run_file_only_in_preview",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ImportRun #{self.pk}"
+
+
+def _register_import_run_history() -> None:
+    """Keep the change history of an import run without the uploaded file: the file holds
+    the whole school's pupil and parent data and is cleared after the import, which a
+    copy in the history would undo. ``audit.tracking`` skips models registered already."""
+    from auditlog.registry import auditlog
+
+    if not auditlog.contains(ImportRun):
+        auditlog.register(ImportRun, exclude_fields=["raw_file"])
+
+
+_register_import_run_history()

@@ -144,7 +144,7 @@ def director(school):
 
 @pytest.fixture
 def beheerder(school):
-    return make_user("beheerder", school, Role.ADMIN, is_staff=True)
+    return make_user("beheerder", school, Role.ADMIN)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cases.access import visible_cases
 from cases.models import Evidence, PlanScan, PlanSignatory
 from noblame.models import Participant, SupportGroupMember, Traject
+from schools import importing
 from schools.models import Membership, Pupil, Role
 
 PERSONAS = {
@@ -36,7 +37,7 @@ PERSONAS = {
     "ib_other": "ib2",
     "deactivated": "oud-ib",
 }
-SKIPPED_NAMESPACES = {"admin"}  # Django's own admin: is_staff and model permissions
+SKIPPED_NAMESPACES = {"admin"}  # Django's own admin: superusers only, tests in test_beheer.py
 
 # url name -> (what goes in the URL, {method: statuses in the order of PERSONAS})
 TABLE = {
@@ -362,6 +363,140 @@ TABLE = {
             "POST": "302 200 404 200 200 200 404 404 302",
         },
     ),
+    # The beheer pages: only the beheerder of the school (OBS De Regenboog).
+    "schools:home": (
+        lambda w: [],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "schools:classes": (
+        lambda w: [],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "schools:class_new": (
+        lambda w: [],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:class_edit": (
+        lambda w: [w["pupil"].school_class_id],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:pupils": (
+        lambda w: [],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:pupil_new": (
+        lambda w: [],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:pupil_edit": (
+        lambda w: [w["pupil"].pk],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:guardian_add": (
+        lambda w: [w["pupil"].pk],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:guardian_edit": (
+        lambda w: [w["pupil"].pk, w["guardian_link"].pk],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:guardian_unlink": (
+        lambda w: [w["pupil"].pk, w["guardian_link"].pk],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 403 403 403 403 403 302 403 302",
+        },
+    ),
+    "schools:staff": (
+        lambda w: [],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "schools:staff_new": (
+        lambda w: [],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:staff_edit": (
+        lambda w: [w["teacher"].pk],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:new_year": (
+        lambda w: [],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:import_upload": (
+        lambda w: [],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:import_mapping": (
+        lambda w: [w["import_run"].pk],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 403 403 403 403 403 200 403 302",
+        },
+    ),
+    "schools:import_preview": (
+        lambda w: [w["import_run"].pk],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
+    "schools:import_apply": (
+        lambda w: [w["import_run"].pk],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 403 403 403 403 403 302 403 302",
+        },
+    ),
+    "schools:import_cancel": (
+        lambda w: [w["import_run"].pk],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 403 403 403 403 403 302 403 302",
+        },
+    ),
 }
 
 
@@ -420,10 +555,30 @@ def _pick_objects():
         "scan": scan,
         "evidence": evidence,
         "pupil": Pupil.objects.filter(case_roles__case=traject.case).first(),
+        "teacher": own,
     }
+    world["guardian_link"] = world["pupil"].guardian_relations.first()
+    world["import_run"] = _import_run(User.objects.get(username="beheerder"))
     missing = [key for key, value in world.items() if value is None]
     assert missing == [], f"the demo data lacks {missing}"
     return world
+
+
+def _import_run(beheerder):
+    run = importing.import_upload(
+        Membership.objects.get(user=beheerder, role=Role.ADMIN).school,
+        by=beheerder,
+        file_name="export.csv",
+        data=b"Leerlingnummer;Roepnaam;Achternaam;Groep\n1;Sanne;de Vries;5\n",
+    )
+    mapping = {
+        "Leerlingnummer": "pupil_number",
+        "Roepnaam": "first_name",
+        "Achternaam": "last_name",
+        "Groep": "group",
+    }
+    importing.import_save_mapping(run, mapping, by=beheerder)
+    return run
 
 
 def _scan(signatory, by):

@@ -22,4 +22,5 @@ def test_demo_trajects_cover_every_sub_state_and_the_round_extremes(seeded):
     assert five.case.state == State.ACTION_PLAN
     for traject in trajects.exclude(state=TrajectState.PREPARATION):
         assert traject.state_changes.last().target == traject.state
-    assert User.objects.get(username="beheerder").has_perm("noblame.change_guidance")
+    assert User.objects.get(username="applicatiebeheer").has_perm("noblame.change_guidance")
+    assert not User.objects.get(username="beheerder").is_staff

@@ -52,13 +52,25 @@ JOBS = {
     },
     "directie": {"cases:start", "cases:dashboard", "cases:list", "cases:detail"},
     "ib2": {"cases:start", "cases:dashboard", "cases:detail"},
-    "beheerder": {"cases:start", "admin:index"},
+    "beheerder": {
+        "cases:start",
+        "schools:home",
+        "schools:classes",
+        "schools:class_edit",
+        "schools:pupils",
+        "schools:pupil_edit",
+        "schools:guardian_edit",
+        "schools:staff",
+        "schools:staff_edit",
+        "schools:import_upload",
+        "schools:new_year",
+    },
 }
 # Nobody is sent to pages of another job.
 NOT_FOR = {
     "leerkracht": {"cases:dashboard", "admin:index"},
     "directie": {"cases:signal_new", "admin:index"},
-    "beheerder": {"cases:detail", "cases:signal_new"},
+    "beheerder": {"cases:detail", "cases:signal_new", "admin:index"},
 }
 
 
@@ -94,8 +106,8 @@ def crawl(client) -> dict[str, str]:
 def _browsable(path: str) -> bool:
     if path.startswith(("/static/", "/uitloggen/", "/i18n/")):
         return False
-    if path.startswith("/beheer/") and path != "/beheer/":
-        return False  # the admin has its own tests
+    if path.startswith("/applicatiebeheer/"):
+        return False  # Django's admin has its own tests
     try:
         resolve(path)
     except Resolver404:

@@ -68,12 +68,13 @@ def test_navigation_follows_the_role(client, people):
     assert "Mijn casussen" in teacher_nav
 
 
-def test_the_beheerder_is_sent_to_the_admin(client, people):
+def test_the_beheerder_is_sent_to_the_beheer_pages(client, people):
     client.force_login(people["beheerder"])
 
     html = client.get(reverse("cases:start")).content.decode()
 
-    assert reverse("admin:index") in html
+    assert reverse("schools:home") in html
+    assert reverse("admin:index") not in html
     assert reverse("cases:signal_new") not in html
 
 

@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +55,12 @@ Relation = GuardianRelation.Relation
 PupilRole = CasePupil.Role
 
 # --- schools, classes and staff ---------------------------------------------------------
+
+# The board's technical application manager: a superuser for Django's admin only.
+APPLICATION_MANAGER = "applicatiebeheer"
+
+# Pupil numbers as a pupil administration would hand them out.
+PUPIL_NUMBER_START = 10_401
 
 # key -> (name, town)
 SCHOOLS = {
@@ -772,7 +777,7 @@ class Command(BaseCommand):
             user.email = f"{username}@{EMAIL_DOMAIN}"
             user.password = password
             user.is_active = True
-            user.is_staff = username == "beheerder"
+            user.is_staff = False
             user.is_superuser = False
             user.save()
             for school_key, role in memberships:
@@ -780,16 +785,13 @@ class Command(BaseCommand):
                     user=user, school=self.schools[school_key], role=role
                 )
             users[username] = user
-        users["beheerder"].user_permissions.add(
-            *Permission.objects.filter(
-                Q(content_type__app_label="schools")
-                | Q(content_type__app_label="cases", codename__in=["view_case", "change_case"])
-                | Q(
-                    content_type__app_label="noblame",
-                    codename__in=["view_traject", "change_traject"],
-                )
-            )
-        )
+        # The board's application manager: Django's admin (configuration), no school role.
+        manager, _created = user_model.objects.get_or_create(username=APPLICATION_MANAGER)
+        manager.first_name, manager.last_name = "Bas", "Hendriks"
+        manager.email = f"{APPLICATION_MANAGER}@{EMAIL_DOMAIN}"
+        manager.password = password
+        manager.is_active = manager.is_staff = manager.is_superuser = True
+        manager.save()
         return users
 
     def _create_pupils(self, school_class, groep: int, size: int, year: int) -> list[Pupil]:
@@ -820,6 +822,8 @@ class Command(BaseCommand):
             pupil = Pupil.objects.create(
                 school=school_class.school,
                 school_class=school_class,
+                # The number the pupil administration knows the pupil by (import key).
+                pupil_number=str(PUPIL_NUMBER_START + Pupil.objects.count()),
                 first_name=first,
                 last_name=family["last_name"],
                 date_of_birth=born,
@@ -1279,8 +1283,8 @@ class Command(BaseCommand):
     def _report(self, board: SchoolBoard) -> None:
         out = self.stdout
         out.write("")
-        out.write(f"{'gebruikersnaam':<14}  {'rol':<40}  school")
-        out.write(f"{'-' * 14}  {'-' * 40}  {'-' * 20}")
+        out.write(f"{'gebruikersnaam':<16}  {'rol':<40}  school")
+        out.write(f"{'-' * 16}  {'-' * 40}  {'-' * 20}")
         memberships = (
             Membership.objects.filter(school__board=board, user__username__in=STAFF)
             .select_related("user", "school")
@@ -1293,8 +1297,12 @@ class Command(BaseCommand):
                 groepen = SchoolClass.objects.filter(school=m.school, teachers=m.user)
                 role += f" ({', '.join(c.name for c in groepen.order_by('name'))})"
             elif m.role == Role.ADMIN:
-                role += f" (beheer: {reverse('admin:index')})"
-            out.write(f"{m.user.username:<14}  {role:<40}  {m.school.name}")
+                role += f" (beheer: {reverse('schools:home')})"
+            out.write(f"{m.user.username:<16}  {role:<40}  {m.school.name}")
+        out.write(
+            f"{APPLICATION_MANAGER:<16}  {'applicatiebeheer (' + reverse('admin:index') + ')':<40}"
+            f"  {board.name}"
+        )
         out.write(f"wachtwoord: {PASSWORD}")
         out.write("")
         pupils = Pupil.objects.filter(school__board=board)
