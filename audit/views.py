@@ -9,9 +9,10 @@ from django.views.decorators.http import require_GET
 
 from audit.forms import AccessFilterForm
 from audit.models import AccessRecord
-from schools.models import Membership, Role
+from cases.access import PAGES
+from schools.models import Membership
 
-LOG_READERS = (Role.DIRECTOR, Role.ADMIN)
+LOG_READERS = PAGES["access_log"]
 
 
 def log_school_ids(user) -> list[int]:

@@ -12,9 +12,46 @@ from schools.models import Membership, Role
 
 SCHOOL_WIDE_ROLES = (Role.IB, Role.SMW, Role.DIRECTOR)
 
+# Each part of the product and the roles (at any school) that open it. The menu, the start
+# page and the views ask ``may_open``; no template or view repeats a role rule.
+PAGES = {
+    "signal": (Role.TEACHER, Role.IB),
+    "cases": (Role.TEACHER, *SCHOOL_WIDE_ROLES),
+    "all_cases": SCHOOL_WIDE_ROLES,
+    "dashboard": SCHOOL_WIDE_ROLES,
+    "noblame": (Role.SMW, Role.IB),
+    "support_groups": (Role.SMW,),
+    "todo": (Role.TEACHER, Role.IB, Role.SMW),
+    "access_log": (Role.DIRECTOR, Role.ADMIN),
+    # The right-of-access export of a pupil's dossier, per school (``export_views``).
+    "export": (Role.IB, Role.DIRECTOR),
+    "beheer": (Role.ADMIN,),
+}
+
 
 def _is_active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
+
+
+def roles_of(user) -> set[str]:
+    """Every role ``user`` holds at any school (one query; cached on the user object)."""
+    if not _is_active(user):
+        return set()
+    if not hasattr(user, "_access_roles"):
+        user._access_roles = set(
+            Membership.objects.filter(user=user).values_list("role", flat=True)
+        )
+    return user._access_roles
+
+
+def pages_for(user) -> set[str]:
+    """The parts of the product ``user`` may open (see ``PAGES``)."""
+    roles = roles_of(user)
+    return {page for page, allowed in PAGES.items() if roles & set(allowed)}
+
+
+def may_open(user, page: str) -> bool:
+    return bool(roles_of(user) & set(PAGES[page]))
 
 
 def visible_cases(user) -> QuerySet:

@@ -1,23 +1,32 @@
-"""Documents made from a case: the plan van aanpak as PDF (A4, WeasyPrint).
+"""Documents as PDF (A4, WeasyPrint): the one renderer, and the plan van aanpak.
 
-HTML template in, PDF bytes out. Storing the PDF (once, with its SHA-256) is the
-service's job (``services._plan_lock``); this module only renders. The same
-template body serves the print view for parents, so paper and PDF agree.
+``render_pdf`` is the only way to WeasyPrint: HTML in, PDF bytes out, for the plan,
+the dossier export and the No Blame printables. A document may use the project's
+own static files and ``data:`` URLs, nothing else: no network, no other file on
+the server. Its stylesheets are parsed and its fonts loaded once per process.
+
+Storing the plan PDF (once, with its SHA-256) is the service's job
+(``services._plan_lock``); this module only renders. The same template body serves
+the print view for parents, so paper and PDF agree.
 """
 
 import atexit
 import base64
+import mimetypes
 import threading
+from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-STATIC_DIR = Path(settings.BASE_DIR) / "static"
-FONT_CSS = STATIC_DIR / "vendor" / "noto-sans" / "noto-sans.css"
-DOCUMENT_CSS = STATIC_DIR / "css" / "plan_document.css"
+PLAN_STYLESHEETS = ("vendor/noto-sans/noto-sans.css", "css/plan_document.css")
 
 
 def plan_context(plan, *, signature_src) -> dict:
@@ -67,36 +76,123 @@ def _embedded_signature(signatory) -> str:
     return f"data:image/png;base64,{data}"
 
 
-_local = threading.local()
+# --- the renderer --------------------------------------------------------------------------
+
+# Per set of stylesheets, one font configuration and the stylesheets parsed with it, kept
+# for every render of the process. Fonts of one set never reach another, so what a document
+# looks like does not depend on what was rendered before it. WeasyPrint (Pango) does not
+# promise that these may be used by two threads at once, so a render holds the lock;
+# documents are made seldom enough for one at a time per process.
+_prepared_sets: dict[tuple[str, ...], tuple] = {}
+_lock = threading.Lock()
 # Let go of the fonts before the interpreter tears WeasyPrint down.
-atexit.register(lambda: _local.__dict__.clear())
+atexit.register(_prepared_sets.clear)
 
 
-def _stylesheets():
-    """The fonts and the document's CSS, parsed once per thread: loading the fonts is a
-    good part of a render, and WeasyPrint's font configuration is not shared between
-    threads."""
-    if not hasattr(_local, "resources"):
+def _static_prefix() -> str:
+    """The path of STATIC_URL ("/static/"): what ``{% static %}`` puts before a name."""
+    return "/" + urlsplit(settings.STATIC_URL).path.strip("/") + "/"
+
+
+@cache
+def _static_roots() -> tuple[Path, ...]:
+    """The folders the staticfiles finders look in."""
+    return tuple(
+        Path(storage.location).resolve()
+        for finder in finders.get_finders()
+        for storage in getattr(finder, "storages", {}).values()
+    )
+
+
+def static_file(url: str) -> Path | None:
+    """The project's static file a ``file:`` URL points at, if it is one.
+
+    The URL is a file in a folder of the staticfiles finders (a stylesheet's font next
+    to it), or ``file:///static/<name>``: a ``{% static %}`` URL or a name relative to
+    the document, which the finders look up.
+    """
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(url2pathname(parts.path))
+    resolved = path.resolve()
+    if resolved.is_file() and any(resolved.is_relative_to(root) for root in _static_roots()):
+        return resolved
+    prefix = _static_prefix()
+    if path.as_posix().startswith(prefix):
+        try:
+            found = finders.find(path.as_posix().removeprefix(prefix))
+        except SuspiciousFileOperation:  # "../" out of the static folders
+            return None
+        if found:
+            return Path(found).resolve()
+    return None
+
+
+@cache
+def _fetcher():
+    """The WeasyPrint URL fetcher for the project's static files and ``data:`` URLs only.
+
+    Anything else (http, https, ftp, any other file) is refused with an error, which
+    WeasyPrint reports and renders as a missing resource: no request ever leaves."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if urlsplit(url).scheme.lower() == "data":
+                return super().fetch(url, headers)
+            path = static_file(url)
+            if path is None:
+                raise ValueError(f"Not one of the project's static files: {url[:200]}")
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                path.as_uri(), path.read_bytes(), headers={"Content-Type": content_type}
+            )
+
+    return StaticOnlyFetcher(allowed_protocols=("data", "file"))
+
+
+def _prepared(stylesheets: tuple[str, ...]):
+    """The font configuration for ``stylesheets`` (names of static files) and those
+    stylesheets parsed, their fonts loaded: only the first time. Call holding the lock."""
+    if stylesheets not in _prepared_sets:
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        font_config = FontConfiguration()
-        sheets = [
-            CSS(filename=str(path), font_config=font_config) for path in (FONT_CSS, DOCUMENT_CSS)
-        ]
-        _local.resources = (font_config, sheets)
-    return _local.resources
+        font_config, sheets = FontConfiguration(), []
+        for name in stylesheets:
+            path = finders.find(name)
+            if not path:
+                raise FileNotFoundError(f"No static file {name!r} for a document.")
+            sheets.append(CSS(filename=path, url_fetcher=_fetcher(), font_config=font_config))
+        _prepared_sets[stylesheets] = (font_config, sheets)
+    return _prepared_sets[stylesheets]
+
+
+def render_pdf(html: str, *, stylesheets: tuple[str, ...] = ()) -> bytes:
+    """``html`` as PDF bytes, styled by ``stylesheets`` (names of static files) on top of
+    its own ``<style>``. Relative URLs in ``html`` are names of static files; the title,
+    language and page numbers come from the HTML as they are."""
+    from PIL import ImageFile
+    from weasyprint import HTML  # slow to import: only when a PDF is made
+
+    # WeasyPrint's import makes Pillow accept truncated images in the whole process, and
+    # with it the upload check (cases.uploads). Our documents hold no image that is not
+    # whole, so Pillow stays strict.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    with _lock:
+        font_config, sheets = _prepared(tuple(stylesheets))
+        document = HTML(string=html, base_url=f"file://{_static_prefix()}", url_fetcher=_fetcher())
+        return document.write_pdf(stylesheets=sheets, font_config=font_config)
+
+
+# --- the plan van aanpak ----------------------------------------------------------------------
 
 
 def render_plan_pdf(plan) -> bytes:
     """The plan as an A4 PDF: every section, a signature block per signatory, page numbers."""
-    from weasyprint import HTML  # slow to import: only when a PDF is made
-
     context = plan_context(plan, signature_src=_embedded_signature)
     context["for_pdf"] = True
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string("cases/plan/document.html", context)
-    font_config, sheets = _stylesheets()
-    return HTML(string=html, base_url=STATIC_DIR.as_uri() + "/").write_pdf(
-        stylesheets=sheets, font_config=font_config
-    )
+    return render_pdf(html, stylesheets=PLAN_STYLESHEETS)

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cases.documents import render_pdf
 from cases.talks import questions_for
 
 
@@ -218,9 +219,7 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
 def render_dossier_pdf(pupil, *, school=None, today=None) -> bytes:
     """The part of the pupil's dossier ``school`` holds (the pupil's current school unless
     given) as an A4 PDF for the parents, with page numbers."""
-    from weasyprint import HTML  # slow to import: only when a PDF is made
-
     context = dossier_context(pupil, school=school, today=today)
     with translation.override(settings.LANGUAGE_CODE):
         html = render_to_string("cases/export/dossier.html", context)
-    return HTML(string=html).write_pdf()
+    return render_pdf(html)

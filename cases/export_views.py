@@ -12,10 +12,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from audit import record_access
+from cases.access import PAGES
 from cases.dossier_export import render_dossier_pdf
-from schools.models import Membership, Pupil, Role, School
+from schools.models import Membership, Pupil, School
 
-EXPORT_ROLES = (Role.IB, Role.DIRECTOR)
+EXPORT_ROLES = PAGES["export"]
 
 
 def export_school(user, pupil) -> School | None:

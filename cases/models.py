@@ -11,9 +11,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import GET_STATE, FSMField, transition
 
 from cases import rules
+from cases.fsm import ThreadSafeConcurrentTransitionMixin
 from cases.talks import TalkKind, missing_answers
 from schools.models import Guardian, Pupil, School
 
@@ -63,7 +64,7 @@ def _target_after_repeated(case: "Case") -> str:
     return State.ACTION_PLAN if case.had_no_blame_before() else State.SUPPORT_GROUP
 
 
-class Case(ConcurrentTransitionMixin, models.Model):
+class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school")
     )

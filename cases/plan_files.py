@@ -2,30 +2,23 @@
 
 A drawn signature is a PNG made by the signature pad on the page; a scan is a
 PDF, JPEG or PNG of a paper copy signed with pen. Both are checked by their
-content, not only by their name, and have a size cap.
+content through ``cases.uploads`` (the name does not decide) and have a size cap.
 """
 
 import base64
 import binascii
 import io
-from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from cases.uploads import check_upload
+
 SIGNATURE_MAX_BYTES = 512 * 1024
 SIGNATURE_MAX_SIDE = 4000
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 UNREADABLE = _("De handtekening kon niet worden gelezen; teken opnieuw.")
-
-# extension -> (first bytes of the file, content type)
-SCAN_TYPES = {
-    ".pdf": (b"%PDF", "application/pdf"),
-    ".png": (PNG_MAGIC, "image/png"),
-    ".jpg": (b"\xff\xd8\xff", "image/jpeg"),
-    ".jpeg": (b"\xff\xd8\xff", "image/jpeg"),
-}
+TOO_BIG = _("De handtekening is te groot; teken opnieuw.")
 
 
 def signature_from_data_url(value: str) -> bytes:
@@ -42,50 +35,43 @@ def signature_from_data_url(value: str) -> bytes:
 
 def signature_check(data: bytes) -> None:
     """A drawn signature: a real PNG, not too big, and not empty."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageChops
 
-    if not data.startswith(PNG_MAGIC):
-        raise ValidationError(_("De handtekening is geen PNG-afbeelding."))
-    if len(data) > SIGNATURE_MAX_BYTES:
-        raise ValidationError(_("De handtekening is te groot; teken opnieuw."))
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if max(image.size) > SIGNATURE_MAX_SIDE:
-                raise ValidationError(_("De handtekening is te groot; teken opnieuw."))
-            image.load()
-            ink = image.convert("RGBA")
-    except (UnidentifiedImageError, OSError, SyntaxError):
-        raise ValidationError(UNREADABLE) from None
+    not_png = _("De handtekening is geen PNG-afbeelding.")
+    checked = check_upload(
+        data,
+        kinds=("png",),
+        max_bytes=SIGNATURE_MAX_BYTES,
+        max_pixels=SIGNATURE_MAX_SIDE * SIGNATURE_MAX_SIDE,
+        error_messages={
+            "empty": _("Zet eerst een handtekening in het vak."),
+            "too_big": TOO_BIG,
+            "too_many_pixels": TOO_BIG,
+            "not_allowed": not_png,
+            "not_real": not_png,
+            "unreadable": UNREADABLE,
+        },
+    )
+    if max(checked.dimensions) > SIGNATURE_MAX_SIDE:
+        raise ValidationError(TOO_BIG)
+    with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+        ink = image.convert("RGBA")
     # Something must be drawn: some pixel that is neither transparent nor white.
     alpha = ink.getchannel("A").point(lambda a: 255 if a > 32 else 0)
     dark = ink.convert("L").point(lambda v: 255 if v < 200 else 0)
-    from PIL import ImageChops
-
     if ImageChops.multiply(alpha, dark).getbbox() is None:
         raise ValidationError(_("Zet eerst een handtekening in het vak."))
 
 
 def scan_check(upload) -> str:
-    """The content type of an acceptable scan; a Dutch ``ValidationError`` otherwise."""
-    name = upload.name or ""
-    extension = PurePath(name).suffix.lower()
-    if extension not in SCAN_TYPES:
-        raise ValidationError(
-            _("%(name)s: een scan kan alleen een PDF-, JPEG- of PNG-bestand zijn.") % {"name": name}
-        )
-    if not upload.size:
-        raise ValidationError(_("%(name)s is leeg.") % {"name": name})
-    if upload.size > SCAN_MAX_BYTES:
-        raise ValidationError(
-            _("%(name)s is groter dan 10 MB; scan met een lagere resolutie.") % {"name": name}
-        )
-    magic, content_type = SCAN_TYPES[extension]
-    upload.seek(0)
-    head = upload.read(len(magic))
-    upload.seek(0)
-    if head != magic:
-        raise ValidationError(
-            _("%(name)s is geen echt %(kind)s-bestand.")
-            % {"name": name, "kind": extension.lstrip(".").upper().replace("JPG", "JPEG")}
-        )
-    return content_type
+    """The content type of an acceptable scan, from its content; a Dutch
+    ``ValidationError`` otherwise."""
+    return check_upload(
+        upload,
+        kinds=("pdf", "jpeg", "png"),
+        max_bytes=SCAN_MAX_BYTES,
+        error_messages={
+            "not_allowed": _("%(name)s: een scan kan alleen een PDF-, JPEG- of PNG-bestand zijn."),
+            "too_big": _("%(name)s is groter dan %(limit)s; scan met een lagere resolutie."),
+        },
+    ).content_type

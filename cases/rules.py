@@ -1,4 +1,5 @@
-"""Who may fire a transition (permissions) and what must be true first (guards).
+"""Who may fire a transition (permissions) and what must be true first (guards); who may
+make the other changes to a case, and in which stappen (``Write``).
 
 Each guard knows how to say in Dutch what is missing; each permission knows how
 to say who may act. ``services.case_transition`` collects these messages when
@@ -8,6 +9,7 @@ it refuses a transition. Models are imported lazily: this module is imported by
 
 from collections.abc import Callable, Iterable
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from schools.models import Role
@@ -44,6 +46,66 @@ SMW_OR_IB = Permission(
     _("Dit kan alleen de schoolmaatschappelijk werker of de intern begeleider."),
 )
 IB_ONLY = Permission([Role.IB], _("Dit kan alleen de intern begeleider."))
+# Who records talks, notes, evidence and pupils on a case: not the director (who
+# reads) and not the beheerder (who manages data).
+CASE_WORKERS = Permission(
+    [Role.TEACHER, Role.IB, Role.SMW],
+    _(
+        "Dit kan alleen de leerkracht van de casus, de intern begeleider of de "
+        "schoolmaatschappelijk werker."
+    ),
+)
+
+
+class Write:
+    """A change to a case besides the transitions (adding a pupil, planning a talk, ...):
+    who may make it and in which stappen it makes sense.
+
+    ``when`` says in Dutch where the change belongs; ``%(stap)s`` is the case's stap.
+    Views ask ``problem`` to decide what to offer; the service calls ``require``.
+    """
+
+    def __init__(self, permission: Permission, states: Iterable[str], when):
+        self.permission = permission
+        self.states = frozenset(states)
+        self.when = when
+
+    def _state_problem(self, state: str) -> str:
+        from cases.models import State
+
+        return str(self.when) % {"stap": State(state).label}
+
+    def problem(self, case, user) -> str | None:
+        """What stops ``user`` from making this change now, or None."""
+        if not self.permission(case, user):
+            return str(self.permission.message)
+        if case.state not in self.states:
+            return self._state_problem(case.state)
+        return None
+
+    def allows(self, case, user) -> bool:
+        return self.problem(case, user) is None
+
+    def require(self, case, user) -> None:
+        """Refuse (``PermissionDenied``, or ``ValidationError`` for the wrong stap) unless
+        ``user`` may make this change now.
+
+        Call it inside the change's ``transaction.atomic()``: it locks the case row and
+        reads the stap as stored, so a transition at the same moment waits or is seen.
+        """
+        from cases.models import Case
+
+        if not self.permission(case, user):
+            raise PermissionDenied(str(self.permission.message))
+        state = Case.objects.select_for_update().values_list("state", flat=True).get(pk=case.pk)
+        if state not in self.states:
+            raise ValidationError(self._state_problem(state))
+        if state != case.state:
+            # Saving a copy that still holds the old stap would be refused by the
+            # optimistic lock (ConcurrentTransition): say so instead.
+            raise ValidationError(
+                _("De casus is zojuist door iemand anders gewijzigd. Laad de pagina opnieuw.")
+            )
 
 
 def _needs_role(role: str, message) -> Guard:

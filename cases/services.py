@@ -18,16 +18,19 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
-from cases import plans, rules
-from cases.access import can_see_case
+from cases import fsm, plans, rules
+from cases.access import PAGES, can_see_case, visible_pupils
 from cases.models import (
+    OPEN_STATES,
     ActionPlan,
     Case,
     CasePupil,
     DossierEntry,
     Notification,
+    Place,
     PlanAgreement,
     PlanDocument,
     PlanLocked,
@@ -35,6 +38,7 @@ from cases.models import (
     PlanSignatory,
     PlanTalk,
     Recurrence,
+    ReporterKind,
     State,
     StateChange,
     Talk,
@@ -42,6 +46,7 @@ from cases.models import (
 )
 from cases.plan_files import scan_check, signature_check
 from cases.signs import WARNING_SIGN_SLUGS
+from cases.steps import ANYTIME_TALKS, TALKS_BY_STATE
 from cases.talks import TalkKind, missing_answers, questions_for
 from schools.models import Guardian, Membership, Role
 
@@ -77,23 +82,13 @@ class TransitionRefused(Exception):
 
 def transition_check(case: Case, name: str, user) -> list[str]:
     """What stops ``user`` from firing ``name`` on ``case`` now; empty when it may fire."""
-    if name not in TRANSITION_NAMES:
-        return [_("Onbekende overgang.")]
-    fsm_transition = getattr(Case, name)._django_fsm.get_transition(case.state)
-    if fsm_transition is None:
-        return [_("Dit kan niet in de huidige stap (%(stap)s).") % {"stap": case.stap_label}]
-    if not fsm_transition.has_perm(case, user):
-        return [str(fsm_transition.permission.message)]
-    return [str(p) for guard in fsm_transition.conditions for p in guard.problems(case)]
+    not_here = _("Dit kan niet in de huidige stap (%(stap)s).") % {"stap": case.stap_label}
+    return fsm.transition_check(case, name, user, names=TRANSITION_NAMES, not_here=not_here)
 
 
 def available_transitions(case: Case, user) -> list[tuple[str, list[str]]]:
     """Every transition leaving the current state, with what stops ``user`` (if anything)."""
-    return [
-        (name, transition_check(case, name, user))
-        for name in TRANSITION_NAMES
-        if getattr(Case, name)._django_fsm.get_transition(case.state) is not None
-    ]
+    return fsm.available_transitions(case, user, names=TRANSITION_NAMES)
 
 
 def case_transition(case: Case, name: str, *, by, remark: str = "") -> Case:
@@ -138,7 +133,7 @@ def _after_transition(case: Case, name: str, source: str, by) -> None:
     """Side effects of a transition, inside its atomic block."""
     today = timezone.localdate()
     if name == "classify_one_off":
-        talk_plan(
+        _talk_plan(
             case,
             TalkKind.ONE_OFF_REVIEW,
             today + datetime.timedelta(days=case.school.one_off_review_days),
@@ -147,14 +142,14 @@ def _after_transition(case: Case, name: str, source: str, by) -> None:
     elif name == "start_review":
         text = _("Eenmalig incident besproken tussen gepeste en pester; beide worden gevolgd.")
         for cp in case.case_pupils.filter(role__in=[CasePupil.Role.VICTIM, CasePupil.Role.BULLY]):
-            dossier_add(cp.pupil, DossierEntry.Kind.ONE_OFF, text, case=case, by=by)
+            _dossier_add(cp.pupil, DossierEntry.Kind.ONE_OFF, text, case=case, by=by)
     elif name == "close" and source == State.CLOSING:
         plan = latest_locked_plan(case)
         text = _(
             "Casus afgesloten na stap 10. Het getekende plan van aanpak hoort bij dit dossier."
         )
         for cp in case.case_pupils.all():
-            dossier_add(cp.pupil, DossierEntry.Kind.CLOSING, text, case=case, plan=plan, by=by)
+            _dossier_add(cp.pupil, DossierEntry.Kind.CLOSING, text, case=case, plan=plan, by=by)
     elif name == "reopen":
         _record_recurrence(case, by)
 
@@ -204,35 +199,155 @@ def _record_recurrence(case: Case, by) -> None:
         text = _("Herhaling %(n)d: de pester pest opnieuw.") % {"n": number}
         if advised:
             text += " " + _("Dringend advies aan de ouders: zoek hulp van buitenaf.")
-        dossier_add(cp.pupil, DossierEntry.Kind.RECURRENCE, text, case=case, by=by)
+        _dossier_add(cp.pupil, DossierEntry.Kind.RECURRENCE, text, case=case, by=by)
+
+
+# --- who may make the other changes, and when ----------------------------------------
+
+# Talks are planned from stap 4 (with the plan van aanpak) to stap 9.
+PLANNING_STATES = (
+    State.ACTION_PLAN,
+    State.COACHING,
+    State.TALKS,
+    State.REFLECTION,
+    State.GROUP_DISCUSSION,
+    State.BACK_IN_CLASS,
+)
+
+ADD_PUPIL = rules.Write(
+    rules.CASE_WORKERS,
+    OPEN_STATES,
+    gettext_lazy("Aan een afgesloten casus wordt geen leerling meer gekoppeld."),
+)
+NOTE_OUTCOME = rules.Write(
+    rules.CASE_WORKERS,
+    [State.RESOLVED_OTHER],
+    gettext_lazy(
+        "Een uitkomst noteert u in stap 2.1 (geen pesten, opgelost); deze casus staat in "
+        "'%(stap)s'."
+    ),
+)
+ASSIGN_COACHES = rules.Write(
+    rules.TEACHER_OR_IB,
+    [State.COACHING],
+    gettext_lazy("Coaches wijst u toe in stap 5 (coaching); deze casus staat in '%(stap)s'."),
+)
+PLAN_TALK = rules.Write(
+    rules.CASE_WORKERS,
+    PLANNING_STATES,
+    gettext_lazy(
+        "Een gesprek plant u vanaf stap 4 (plan van aanpak) tot en met stap 9; deze casus "
+        "staat in '%(stap)s'."
+    ),
+)
+RECORD_TALK = rules.Write(
+    rules.CASE_WORKERS,
+    OPEN_STATES,
+    gettext_lazy("Bij een afgesloten casus wordt geen gesprek meer vastgelegd."),
+)
+ADD_EVIDENCE = rules.Write(
+    rules.CASE_WORKERS,
+    OPEN_STATES,
+    gettext_lazy("Bij een afgesloten casus wordt geen bewijs meer bewaard."),
+)
+DOSSIER_NOTE = rules.Write(
+    rules.CASE_WORKERS,
+    OPEN_STATES,
+    gettext_lazy("Bij een afgesloten casus komt geen nieuwe aantekening meer."),
+)
 
 
 # --- creating a case -----------------------------------------------------------------
 
 
-def case_create(*, school, by, pupils: Iterable[tuple], **signal) -> Case:
-    """Log a new signal. ``pupils`` holds (pupil, role) pairs; a victim is required."""
+def case_create(
+    *,
+    school,
+    by,
+    pupils: Iterable[tuple],
+    reporter_kind: str,
+    place: str,
+    description: str,
+    reporter_name: str = "",
+    signal_date: datetime.date | None = None,
+    warning_signs: Iterable[str] = (),
+    is_digital: bool = False,
+    responsible_teacher=None,
+    created_at: datetime.datetime | None = None,
+) -> Case:
+    """Log a new signal: a case in the first stap (``signaled``), logged by ``by``.
+
+    A teacher or the IB of ``school`` logs it, about pupils they may see. ``pupils``
+    holds (pupil, role) pairs; a victim is required. The responsible teacher is ``by``
+    when ``by`` teaches at the school, unless one is given. ``created_at`` (when it was
+    logged, now when left out) is for the demo data; it is never in the future.
+
+    The creation is in the history twice: the case's own ``logged_by`` and
+    ``created_at`` (the first item of its timeline) and django-auditlog's entry.
+    """
+    if not (
+        by.is_active
+        and Membership.objects.filter(user=by, school=school, role__in=PAGES["signal"]).exists()
+    ):
+        raise PermissionDenied(
+            _("Een melding doet een leerkracht of de intern begeleider van deze school.")
+        )
     pairs = list(pupils)
     if not any(role == CasePupil.Role.VICTIM for _p, role in pairs):
         raise ValidationError(_("Geef aan welke leerling gepest wordt."))
+    if any(role not in CasePupil.Role.values for _p, role in pairs):
+        raise ValidationError(_("Kies bij elke leerling welke rol hij of zij had."))
+    if len({p.pk for p, _r in pairs}) != len(pairs):
+        raise ValidationError(_("Een leerling staat twee keer in de melding."))
     if any(p.school_id != school.pk for p, _r in pairs):
         raise ValidationError(_("Alle leerlingen moeten op deze school zitten."))
-    unknown = set(signal.get("warning_signs", [])) - WARNING_SIGN_SLUGS
-    if unknown:
+    if visible_pupils(by).filter(pk__in=[p.pk for p, _r in pairs]).count() != len(pairs):
+        raise PermissionDenied(
+            _("Een leerkracht meldt alleen over leerlingen van de eigen groepen.")
+        )
+    if reporter_kind not in ReporterKind.values:
+        raise ValidationError(_("Kies wie het meldde."))
+    if place not in Place.values:
+        raise ValidationError(_("Kies waar het gebeurde."))
+    description = description.strip()
+    if not description:
+        raise ValidationError(_("Beschrijf wat er is gebeurd."))
+    now = timezone.now()
+    signal_date = signal_date or timezone.localdate(now)
+    if signal_date > timezone.localdate(now):
+        raise ValidationError(_("De datum van het voorval ligt in de toekomst."))
+    created_at = created_at or now
+    if created_at > now or timezone.localdate(created_at) < signal_date:
+        raise ValidationError(_("Een melding wordt vastgelegd na het voorval, niet later dan nu."))
+    warning_signs = list(dict.fromkeys(warning_signs))
+    if set(warning_signs) - WARNING_SIGN_SLUGS:
         raise ValidationError(_("Onbekend signaal in de lijst."))
-    signal.setdefault("responsible_teacher", by if _is_teacher(by, school) else None)
+    if responsible_teacher is None:
+        responsible_teacher = by if _is_teacher(by, school) else None
+    elif not _is_teacher(responsible_teacher, school):
+        raise ValidationError(
+            _("De verantwoordelijke leerkracht werkt niet als leerkracht op deze school.")
+        )
     for attempt in range(5):
         try:
             with transaction.atomic():
+                # No state given: every case starts in the model's initial state, signaled.
                 case = Case.objects.create(
                     school=school,
                     reference=_next_reference(school, offset=attempt),
                     logged_by=by,
-                    **signal,
+                    created_at=created_at,
+                    responsible_teacher=responsible_teacher,
+                    reporter_kind=reporter_kind,
+                    reporter_name=reporter_name.strip(),
+                    signal_date=signal_date,
+                    place=place,
+                    description=description,
+                    warning_signs=warning_signs,
+                    is_digital=bool(is_digital),
                 )
-                CasePupil.objects.bulk_create(
-                    CasePupil(case=case, pupil=pupil, role=role) for pupil, role in pairs
-                )
+                for pupil, role in pairs:  # one save each: each gets its history entry
+                    CasePupil.objects.create(case=case, pupil=pupil, role=role)
                 return case
         except IntegrityError:
             if attempt == 4:
@@ -251,16 +366,33 @@ def _next_reference(school, offset: int = 0) -> str:
 
 
 def case_add_pupil(case: Case, pupil, role: str, *, by) -> CasePupil:
-    if pupil.school_id != case.school_id:
-        raise ValidationError(_("Deze leerling zit op een andere school."))
-    if case.case_pupils.filter(pupil=pupil).exists():
-        raise ValidationError(_("Deze leerling is al bij de casus betrokken."))
-    return CasePupil.objects.create(case=case, pupil=pupil, role=role)
+    """Involve one more pupil (one ``by`` may see) in ``case``, in any stap before it closes."""
+    with transaction.atomic():
+        ADD_PUPIL.require(case, by)
+        if pupil.school_id != case.school_id:
+            raise ValidationError(_("Deze leerling zit op een andere school."))
+        if not visible_pupils(by).filter(pk=pupil.pk).exists():
+            raise PermissionDenied(
+                _("Een leerkracht koppelt alleen leerlingen van de eigen groepen.")
+            )
+        if pupil.left_on is not None and pupil.left_on <= timezone.localdate():
+            raise ValidationError(_("Deze leerling zit niet meer op school."))
+        if role not in CasePupil.Role.values:
+            raise ValidationError(_("Kies welke rol de leerling in de casus heeft."))
+        if case.case_pupils.filter(pupil=pupil).exists():
+            raise ValidationError(_("Deze leerling is al bij de casus betrokken."))
+        return CasePupil.objects.create(case=case, pupil=pupil, role=role)
 
 
 def case_note_outcome(case: Case, outcome: str, *, by) -> Case:
-    case.outcome = outcome.strip()
-    case.save(update_fields=["outcome"])
+    """Stap 2.1 (it was not bullying): note how it was solved; the case closes after it."""
+    outcome = outcome.strip()
+    with transaction.atomic():
+        NOTE_OUTCOME.require(case, by)
+        if not outcome:
+            raise ValidationError(_("Noteer hoe het is opgelost."))
+        case.outcome = outcome
+        case.save(update_fields=["outcome"])
     return case
 
 
@@ -271,22 +403,28 @@ def case_assign_coaches(case: Case, *, by, bully=None, victim=None, group=None) 
     are applied to the case. A coach the latest locked plan names cannot be
     changed here; that takes a new version of the plan, signed again.
     """
-    staff = set(Membership.objects.filter(school=case.school).values_list("user_id", flat=True))
-    for person in (bully, victim, group):
-        if person is not None and person.pk not in staff:
-            raise ValidationError(_("Een coach moet op deze school werken."))
-    plan = latest_locked_plan(case)
-    for field, person in (("coach_bully", bully), ("coach_victim", victim), ("coach_group", group)):
-        named = getattr(plan, f"{field}_id", None)
-        if named is not None and named != getattr(person, "pk", None):
-            raise ValidationError(
-                _(
-                    "Het getekende plan van aanpak noemt de coaches al; maak een nieuwe versie "
-                    "van het plan om een coach te wijzigen."
+    with transaction.atomic():
+        ASSIGN_COACHES.require(case, by)
+        staff = set(Membership.objects.filter(school=case.school).values_list("user_id", flat=True))
+        for person in (bully, victim, group):
+            if person is not None and person.pk not in staff:
+                raise ValidationError(_("Een coach moet op deze school werken."))
+        plan = latest_locked_plan(case)
+        for field, person in (
+            ("coach_bully", bully),
+            ("coach_victim", victim),
+            ("coach_group", group),
+        ):
+            named = getattr(plan, f"{field}_id", None)
+            if named is not None and named != getattr(person, "pk", None):
+                raise ValidationError(
+                    _(
+                        "Het getekende plan van aanpak noemt de coaches al; maak een nieuwe "
+                        "versie van het plan om een coach te wijzigen."
+                    )
                 )
-            )
-    case.coach_bully, case.coach_victim, case.coach_group = bully, victim, group
-    case.save(update_fields=["coach_bully", "coach_victim", "coach_group"])
+        case.coach_bully, case.coach_victim, case.coach_group = bully, victim, group
+        case.save(update_fields=["coach_bully", "coach_victim", "coach_group"])
     return case
 
 
@@ -294,9 +432,34 @@ def case_assign_coaches(case: Case, *, by, bully=None, victim=None, group=None) 
 
 
 def talk_plan(case: Case, kind: str, planned_on: datetime.date, *, by) -> Talk:
+    """Plan a talk of ``kind`` on ``planned_on``, from stap 4 to stap 9 (``PLANNING_STATES``)."""
+    with transaction.atomic():
+        PLAN_TALK.require(case, by)
+        if kind not in TalkKind.values:
+            raise ValidationError(_("Onbekend soort gesprek."))
+        return _talk_plan(case, kind, planned_on, by=by)
+
+
+def _talk_plan(case: Case, kind: str, planned_on: datetime.date, *, by) -> Talk:
+    """A talk a step of the protocol plans itself (the one-off review, the plan's planning)."""
     return Talk.objects.create(
         case=case, kind=kind, cycle=case.cycle, planned_on=planned_on, created_by=by
     )
+
+
+def _talk_fits(case: Case, kind: str, talk: Talk | None) -> bool:
+    """Does a talk of ``kind`` belong to the case's stap now?
+
+    The talks of the stap and the ones that can be held at any time do; so does a talk
+    that was planned, and a new version (a correction) of a talk held earlier.
+    """
+    if kind in ANYTIME_TALKS or kind in TALKS_BY_STATE.get(case.state, ()):
+        return True
+    if talk is not None:
+        return True
+    return case.talks.filter(
+        kind=kind, cycle=case.cycle, planned_on__isnull=False, versions=None
+    ).exists()
 
 
 def talk_record(
@@ -316,27 +479,39 @@ def talk_record(
     """Record what was said. Recording again (an edit) adds a version; the old one stays.
 
     Without ``talk`` it fills the oldest planned, unrecorded talk of this kind in the
-    current cycle, or starts a new one.
+    current cycle, or starts a new one. A talk is recorded by someone who works on the
+    case, while it is open, in the stap it belongs to (see ``_talk_fits``).
     """
-    keys = {q.key for q in questions_for(kind, case.cycle)}
-    answers = {k: str(v).strip() for k, v in answers.items() if k in keys}
-    missing = missing_answers(kind, answers, case.cycle)
-    if missing:
-        raise ValidationError(
-            _("Beantwoord nog: %(questions)s")
-            % {"questions": "; ".join(str(q.label) for q in missing)}
-        )
-    if held_on > timezone.localdate():
-        raise ValidationError(_("Een gesprek kan niet in de toekomst gehouden zijn."))
+    if kind not in TalkKind.values:
+        raise ValidationError(_("Onbekend soort gesprek."))
     with transaction.atomic():
+        RECORD_TALK.require(case, by)
+        if talk is not None and (talk.case_id != case.pk or talk.kind != kind):
+            raise ValidationError(_("Dit gesprek hoort niet bij deze casus."))
+        if not _talk_fits(case, kind, talk):
+            raise ValidationError(
+                _(
+                    "Het gesprek '%(talk)s' hoort niet bij de stap van deze casus "
+                    "(%(stap)s); plan het eerst, of kies een gesprek van deze stap."
+                )
+                % {"talk": TalkKind(kind).label, "stap": case.stap_label}
+            )
+        keys = {q.key for q in questions_for(kind, case.cycle)}
+        answers = {k: str(v).strip() for k, v in answers.items() if k in keys}
+        missing = missing_answers(kind, answers, case.cycle)
+        if missing:
+            raise ValidationError(
+                _("Beantwoord nog: %(questions)s")
+                % {"questions": "; ".join(str(q.label) for q in missing)}
+            )
+        if held_on > timezone.localdate():
+            raise ValidationError(_("Een gesprek kan niet in de toekomst gehouden zijn."))
         if talk is None:
             talk = (
                 case.talks.filter(kind=kind, cycle=case.cycle, versions=None)
                 .order_by("planned_on", "pk")
                 .first()
             ) or Talk.objects.create(case=case, kind=kind, cycle=case.cycle, created_by=by)
-        elif talk.case_id != case.pk or talk.kind != kind:
-            raise ValidationError(_("Dit gesprek hoort niet bij deze casus."))
         Talk.objects.select_for_update().filter(pk=talk.pk).first()  # serialise versioning
         number = (talk.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = TalkVersion.objects.create(
@@ -408,6 +583,11 @@ def plan_update(plan: ActionPlan, *, by, **content) -> ActionPlan:
     _require_plan_editor(plan.case, by)
     fields, parts = _plan_prepare(plan.case, **content)
     with transaction.atomic():
+        state = (
+            Case.objects.select_for_update().values_list("state", flat=True).get(pk=plan.case_id)
+        )
+        if state not in PLAN_STATES:
+            raise ValidationError(_("Een plan van aanpak hoort bij stap 4 tot en met 10."))
         plan = ActionPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.locked_at:
             raise PlanLocked(
@@ -495,30 +675,26 @@ def _plan_check_parts(case: Case, signatories: list, parties: list, talks: list)
 
 
 def _plan_write_parts(plan: ActionPlan, signatories: list, parties: list, talks: list) -> None:
-    PlanSignatory.objects.bulk_create(
-        PlanSignatory(plan=plan, position=n, **s) for n, s in enumerate(signatories)
-    )
-    PlanAgreement.objects.bulk_create(
-        PlanAgreement(
-            plan=plan,
-            position=n,
-            party=p["party"],
-            pupil=p.get("pupil"),
-            text=p["text"].strip(),
-        )
-        for n, p in enumerate(parties)
-        if p.get("text", "").strip()
-    )
-    PlanTalk.objects.bulk_create(
-        PlanTalk(
+    # One save per row (no bulk_create): each row gets its entry in the change history.
+    for n, s in enumerate(signatories):
+        PlanSignatory.objects.create(plan=plan, position=n, **s)
+    for n, p in enumerate(parties):
+        if p.get("text", "").strip():
+            PlanAgreement.objects.create(
+                plan=plan,
+                position=n,
+                party=p["party"],
+                pupil=p.get("pupil"),
+                text=p["text"].strip(),
+            )
+    for n, t in enumerate(talks):
+        PlanTalk.objects.create(
             plan=plan,
             position=n,
             kind=t["kind"],
             planned_on=t["planned_on"],
             participants=t.get("participants", "").strip(),
         )
-        for n, t in enumerate(talks)
-    )
 
 
 def _signable(signatory: PlanSignatory, *, lock: bool = True) -> ActionPlan:
@@ -628,7 +804,7 @@ def _plan_lock(plan: ActionPlan, by) -> None:
         "(SHA-256 %(sha)s)."
     ) % {"version": plan.version, "sha": document.sha256}
     for cp in case.case_pupils.select_related("pupil"):
-        dossier_add(cp.pupil, DossierEntry.Kind.PLAN, text, case=case, plan=plan, by=by)
+        _dossier_add(cp.pupil, DossierEntry.Kind.PLAN, text, case=case, plan=plan, by=by)
 
 
 def _plan_apply_coaches(plan: ActionPlan, case: Case) -> None:
@@ -665,9 +841,10 @@ def _plan_apply_talks(plan: ActionPlan, case: Case, by) -> None:
     for item in plan.talks.order_by("planned_on", "position"):
         talk = earlier.get(item.kind, [None]).pop(0) if earlier.get(item.kind) else None
         if talk is None:
-            talk = talk_plan(case, item.kind, item.planned_on, by=by)
+            talk = _talk_plan(case, item.kind, item.planned_on, by=by)
         elif talk.planned_on != item.planned_on and not talk.versions.exists():
-            Talk.objects.filter(pk=talk.pk).update(planned_on=item.planned_on)
+            talk.planned_on = item.planned_on
+            talk.save(update_fields=["planned_on"])
         item.talk = talk
         item.save(update_fields=["talk"])
         kept.add(talk.pk)
@@ -685,6 +862,47 @@ def latest_locked_plan(case: Case) -> ActionPlan | None:
 
 
 def dossier_add(pupil, kind: str, text: str, *, by, case=None, plan=None) -> DossierEntry:
+    """A note (``DossierEntry.Kind.NOTE``) in ``pupil``'s dossier, about ``case`` or not.
+
+    About a case: by someone who works on it, while it is open, for a pupil of the case.
+    Outside a case: by the pupil's teacher, the IB or the SMW of the pupil's school, while
+    the pupil is at the school. The other kinds are written by the steps themselves.
+    """
+    if kind != DossierEntry.Kind.NOTE:
+        raise ValidationError(_("Deze aantekening schrijft het stappenplan zelf."))
+    text = text.strip()
+    with transaction.atomic():
+        if case is not None:
+            DOSSIER_NOTE.require(case, by)
+            if not case.case_pupils.filter(pupil=pupil).exists():
+                raise ValidationError(_("Deze leerling is niet bij de casus betrokken."))
+            if plan is not None and plan.case_id != case.pk:
+                raise ValidationError(_("Dit plan hoort niet bij deze casus."))
+        else:
+            roles = Membership.objects.filter(user=by, school_id=pupil.school_id).values_list(
+                "role", flat=True
+            )
+            if not (
+                set(roles) & rules.CASE_WORKERS.roles
+                and visible_pupils(by).filter(pk=pupil.pk).exists()
+            ):
+                raise PermissionDenied(
+                    _(
+                        "Een aantekening in het dossier maakt de leerkracht van de leerling, de "
+                        "intern begeleider of de schoolmaatschappelijk werker."
+                    )
+                )
+            if plan is not None:
+                raise ValidationError(_("Een plan van aanpak hoort bij een casus."))
+            if pupil.left_on is not None and pupil.left_on <= timezone.localdate():
+                raise ValidationError(_("Deze leerling zit niet meer op school."))
+        if not text:
+            raise ValidationError(_("Schrijf de aantekening."))
+        return _dossier_add(pupil, kind, text, case=case, plan=plan, by=by)
+
+
+def _dossier_add(pupil, kind: str, text: str, *, by, case=None, plan=None) -> DossierEntry:
+    """An entry a step of the protocol writes (inside that step's checks and transaction)."""
     return DossierEntry.objects.create(
         pupil=pupil, kind=kind, text=text, case=case, plan=plan, created_by=by
     )

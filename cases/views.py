@@ -14,12 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from audit import record_access
 from cases import queries, services
-from cases.access import SCHOOL_WIDE_ROLES, visible_cases, visible_pupils
+from cases.access import may_open, pages_for, visible_cases, visible_pupils
 from cases.evidence import evidence_store
 from cases.forms import (
     AddPupilForm,
@@ -35,32 +34,10 @@ from cases.forms import (
 )
 from cases.guidance import DECISION_AID, TALK_GUIDANCE
 from cases.models import OPEN_STATES, CasePupil, Evidence, Notification, State
-from cases.rules import TEACHER_OR_IB, Permission
+from cases.rules import CASE_WORKERS
 from cases.signs import WARNING_SIGNS
 from cases.steps import ANYTIME_TALKS, STATE_HELP, TALKS_BY_STATE, transition_label
 from cases.talks import TalkKind
-from cases.templatetags.cases_ui import roles_of
-from schools.models import Role
-
-# Who records talks, notes, evidence and pupils on a case: not the director (who
-# reads) and not the beheerder (who manages data).
-CASE_WORKERS = Permission(
-    [Role.TEACHER, Role.IB, Role.SMW],
-    gettext_lazy(
-        "Dit kan alleen de leerkracht van de casus, de intern begeleider of de "
-        "schoolmaatschappelijk werker."
-    ),
-)
-# Who logs a new signal (the navigation offers it to these roles).
-SIGNAL_ROLES = {Role.TEACHER, Role.IB}
-PLANNING_STATES = (
-    State.ACTION_PLAN,
-    State.COACHING,
-    State.TALKS,
-    State.REFLECTION,
-    State.GROUP_DISCUSSION,
-    State.BACK_IN_CLASS,
-)
 
 
 def _case_for(request, pk, *related):
@@ -72,17 +49,24 @@ def _require(permission, case, user):
         raise PermissionDenied(permission.message)
 
 
+def _refused(request, error) -> None:
+    """A service said no: show why as a message (nothing was saved)."""
+    texts = error.messages if isinstance(error, ValidationError) else [str(error)]
+    for text in texts:
+        messages.error(request, text)
+
+
 # --- start, lists, te doen -------------------------------------------------------------
 
 
 @login_required
 def start(request):
     """The start page: what this person's job asks of them today."""
-    roles = roles_of(request.user)
+    pages = pages_for(request.user)
     open_cases = queries.involved_cases(request.user).filter(state__in=OPEN_STATES)
     context = {
-        "roles": roles,
-        "works_on_cases": bool(roles - {Role.ADMIN}),
+        "pages": pages,
+        "works_on_cases": "cases" in pages,
         "today": timezone.localdate(),
         "todo": queries.todo_for(request.user),
         "notifications": Notification.objects.filter(user=request.user, read_at__isnull=True)
@@ -90,10 +74,10 @@ def start(request):
         .order_by("-created_at")[:10],
         "my_cases": queries.with_list_data(open_cases.order_by("-created_at"))[:10],
     }
-    if roles & set(SCHOOL_WIDE_ROLES):
+    if "dashboard" in pages:
         context["waiting_count"] = queries.waiting_for_ib(request.user).count()
         context["overdue_count"] = len(queries.overdue_talks(request.user))
-    if Role.SMW in roles:
+    if "support_groups" in pages:
         context["support_group_cases"] = queries.with_list_data(
             visible_cases(request.user)
             .filter(state=State.SUPPORT_GROUP)
@@ -111,8 +95,8 @@ def case_list(request):
         request,
         "cases/case_list.html",
         {
-            "teacher_only": roles_of(request.user) <= {Role.TEACHER},
-            "may_signal": bool(roles_of(request.user) & SIGNAL_ROLES),
+            "teacher_only": not may_open(request.user, "all_cases"),
+            "may_signal": may_open(request.user, "signal"),
             "today": timezone.localdate(),
             "open_cases": [c for c in cases if c.state in OPEN_STATES],
             "closed_cases": [c for c in cases if c.state not in OPEN_STATES],
@@ -132,7 +116,7 @@ def todo(request):
 @login_required
 def dashboard(request):
     """The IB's overview: action lists, figures per stap, two charts and a filtered list."""
-    if not roles_of(request.user) & set(SCHOOL_WIDE_ROLES):
+    if not may_open(request.user, "dashboard"):
         raise PermissionDenied(
             _("Het overzicht is er voor de intern begeleider, de smw en de directie.")
         )
@@ -179,7 +163,7 @@ def dashboard(request):
 
 @login_required
 def signal_new(request):
-    if not roles_of(request.user) & SIGNAL_ROLES:
+    if not may_open(request.user, "signal"):
         raise PermissionDenied(_("Een melding doet de leerkracht of de intern begeleider."))
     form = SignalForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -203,6 +187,8 @@ def signal_new(request):
                     evidence_store(case, upload, by=request.user)
         except ValidationError as error:
             form.add_error(None, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
         else:
             messages.success(
                 request,
@@ -282,7 +268,6 @@ def case_detail(request, pk):
         (name, transition_label(name, case.state), problems)
         for name, problems in services.available_transitions(case, user)
     ]
-    may_work = CASE_WORKERS(case, user)
     case_pupils = case.case_pupils.select_related("pupil", "pupil__school_class")
     talks = list(case.talks.filter(cycle=case.cycle).prefetch_related("versions"))
     context = {
@@ -293,7 +278,7 @@ def case_detail(request, pk):
         "transitions": transitions,
         "needed": _still_needed(transitions),
         "transition_form": TransitionForm(),
-        "may_work": may_work,
+        "may_record_talk": services.RECORD_TALK.allows(case, user),
         "talks_now": _talks_now(case, talks),
         "planned": [t for t in talks if t.planned_on and not t.versions.all()],
         "anytime_talks": [(k, TalkKind(k).label) for k in ANYTIME_TALKS],
@@ -309,19 +294,18 @@ def case_detail(request, pk):
             .filter(pk__in=[cp.case_id for cp in context["earlier"]])
             .values_list("pk", flat=True)
         )
-    if may_work and case.state != State.CLOSED:
+    if services.ADD_EVIDENCE.allows(case, user):
         context["evidence_form"] = EvidenceForm()
+    if services.ADD_PUPIL.allows(case, user):
         context["add_pupil_form"] = AddPupilForm(case=case, user=user)
-        if case.state == State.RESOLVED_OTHER:
-            context["outcome_form"] = OutcomeForm(initial={"outcome": case.outcome})
-        if case.state in PLANNING_STATES:
-            context["plan_talk_form"] = TalkPlanForm()
-        if (
-            case.state == State.COACHING
-            and TEACHER_OR_IB(case, user)
-            and not (case.coach_bully_id and case.coach_victim_id)
-        ):
-            context["coaches_form"] = CoachesForm(case=case)
+    if services.NOTE_OUTCOME.allows(case, user):
+        context["outcome_form"] = OutcomeForm(initial={"outcome": case.outcome})
+    if services.PLAN_TALK.allows(case, user):
+        context["plan_talk_form"] = TalkPlanForm()
+    if services.ASSIGN_COACHES.allows(case, user) and not (
+        case.coach_bully_id and case.coach_victim_id
+    ):
+        context["coaches_form"] = CoachesForm(case=case)
     return render(request, "cases/case_detail.html", context)
 
 
@@ -396,6 +380,8 @@ def talk(request, pk, kind):
             )
         except ValidationError as error:
             form.add_error(None, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
         else:
             messages.success(
                 request, _("Gesprek vastgelegd: %(talk)s") % {"talk": TalkKind(kind).label}
@@ -417,10 +403,11 @@ def talk(request, pk, kind):
     )
 
 
-def _post_form(request, pk, form_class, permission=CASE_WORKERS, **form_kwargs):
-    """Shared start of the small POST-only forms of the case page."""
+def _post_form(request, pk, form_class, write, **form_kwargs):
+    """Shared start of the small POST-only forms of the case page: someone whose role may
+    never make this change (``write``, a ``rules.Write`` of the service) is refused first."""
     case = _case_for(request, pk)
-    _require(permission, case, request.user)
+    _require(write.permission, case, request.user)
     return case, form_class(request.POST, request.FILES or None, **form_kwargs)
 
 
@@ -433,10 +420,14 @@ def _form_errors(request, form) -> None:
 @login_required
 @require_POST
 def case_outcome(request, pk):
-    case, form = _post_form(request, pk, OutcomeForm)
+    case, form = _post_form(request, pk, OutcomeForm, services.NOTE_OUTCOME)
     if form.is_valid():
-        services.case_note_outcome(case, form.cleaned_data["outcome"], by=request.user)
-        messages.success(request, _("De uitkomst is genoteerd."))
+        try:
+            services.case_note_outcome(case, form.cleaned_data["outcome"], by=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("De uitkomst is genoteerd."))
     else:
         _form_errors(request, form)
     return redirect("cases:detail", pk=case.pk)
@@ -446,14 +437,13 @@ def case_outcome(request, pk):
 @require_POST
 def case_coaches(request, pk):
     case = _case_for(request, pk)
-    _require(TEACHER_OR_IB, case, request.user)
+    _require(services.ASSIGN_COACHES.permission, case, request.user)
     form = CoachesForm(request.POST, case=case)
     if form.is_valid():
         try:
             services.case_assign_coaches(case, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+        except (ValidationError, PermissionDenied) as error:
+            _refused(request, error)
         else:
             messages.success(request, _("De coaches zijn vastgelegd."))
     else:
@@ -464,12 +454,16 @@ def case_coaches(request, pk):
 @login_required
 @require_POST
 def case_plan_talk(request, pk):
-    case, form = _post_form(request, pk, TalkPlanForm)
+    case, form = _post_form(request, pk, TalkPlanForm, services.PLAN_TALK)
     if form.is_valid():
-        services.talk_plan(
-            case, form.cleaned_data["kind"], form.cleaned_data["planned_on"], by=request.user
-        )
-        messages.success(request, _("Het gesprek is gepland."))
+        try:
+            services.talk_plan(
+                case, form.cleaned_data["kind"], form.cleaned_data["planned_on"], by=request.user
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("Het gesprek is gepland."))
     else:
         _form_errors(request, form)
     return redirect(reverse("cases:detail", args=[case.pk]) + "#gesprekken")
@@ -479,15 +473,15 @@ def case_plan_talk(request, pk):
 @require_POST
 def case_add_pupil(request, pk):
     case = _case_for(request, pk)
-    _require(CASE_WORKERS, case, request.user)
+    _require(services.ADD_PUPIL.permission, case, request.user)
     form = AddPupilForm(request.POST, case=case, user=request.user)
     if form.is_valid():
         try:
             services.case_add_pupil(
                 case, form.cleaned_data["pupil"], form.cleaned_data["role"], by=request.user
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+        except (ValidationError, PermissionDenied) as error:
+            _refused(request, error)
         else:
             messages.success(request, _("De leerling is aan de casus gekoppeld."))
     else:
@@ -498,13 +492,18 @@ def case_add_pupil(request, pk):
 @login_required
 @require_POST
 def evidence_add(request, pk):
-    case, form = _post_form(request, pk, EvidenceForm)
+    case, form = _post_form(request, pk, EvidenceForm, services.ADD_EVIDENCE)
     if form.is_valid():
-        for upload in form.cleaned_data["files"]:
-            evidence_store(
-                case, upload, by=request.user, description=form.cleaned_data["description"]
-            )
-        messages.success(request, _("Het bewijs is bewaard bij de casus."))
+        try:
+            with transaction.atomic():  # all files or none
+                for upload in form.cleaned_data["files"]:
+                    evidence_store(
+                        case, upload, by=request.user, description=form.cleaned_data["description"]
+                    )
+        except (ValidationError, PermissionDenied) as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("Het bewijs is bewaard bij de casus."))
     else:
         _form_errors(request, form)
     return redirect(reverse("cases:detail", args=[case.pk]) + "#bewijs")

@@ -17,8 +17,9 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from cases.fsm import ThreadSafeConcurrentTransitionMixin
 from noblame import rules
 from schools.models import Pupil, School
 
@@ -108,7 +109,7 @@ class SchoolSettings(models.Model):
         return cls.objects.filter(school=school).first() or cls(school=school)
 
 
-class Traject(ConcurrentTransitionMixin, models.Model):
+class Traject(ThreadSafeConcurrentTransitionMixin, models.Model):
     State = TrajectState
 
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="traject")

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases.documents import render_pdf
 from noblame.models import Traject
 
 REDACTED = "[vertrouwelijk]"
@@ -111,9 +112,7 @@ def help_slips_context(traject: Traject) -> dict:
 
 
 def _pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML  # slow to import: only when a PDF is made
-
-    return HTML(string=render_to_string(template, context)).write_pdf()
+    return render_pdf(render_to_string(template, context))
 
 
 def invitation_list_pdf(traject: Traject) -> bytes:

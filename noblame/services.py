@@ -17,13 +17,15 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
+from cases import fsm
 from cases.services import TransitionRefused, notify
+from cases.uploads import CheckedUpload, check_upload
 from noblame import rules
 from noblame.models import (
     FollowUpTalk,
@@ -55,7 +57,6 @@ TRANSITIONS = {
 }
 TRANSITION_NAMES = tuple(TRANSITIONS)
 
-LETTER_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png"}
 LETTER_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -64,24 +65,17 @@ LETTER_MAX_BYTES = 10 * 1024 * 1024
 
 def transition_check(traject: Traject, name: str, user) -> list[str]:
     """What stops ``user`` from firing ``name`` on ``traject`` now; empty when it may fire."""
-    if name not in TRANSITION_NAMES:
-        return [_("Onbekende overgang.")]
-    fsm_transition = getattr(Traject, name)._django_fsm.get_transition(traject.state)
-    if fsm_transition is None:
-        return [
-            _("Dit kan niet in de huidige fase (%(fase)s).") % {"fase": traject.get_state_display()}
-        ]
-    if not fsm_transition.has_perm(traject, user):
-        return [str(fsm_transition.permission.message)]
-    return [str(p) for guard in fsm_transition.conditions for p in guard.problems(traject)]
+    not_here = _("Dit kan niet in de huidige fase (%(fase)s).") % {
+        "fase": traject.get_state_display()
+    }
+    return fsm.transition_check(traject, name, user, names=TRANSITION_NAMES, not_here=not_here)
 
 
 def available_transitions(traject: Traject, user) -> list[tuple[str, str, list[str]]]:
     """The transitions leaving the current sub-state: (name, label, what stops ``user``)."""
     return [
-        (name, str(label), transition_check(traject, name, user))
-        for name, label in TRANSITIONS.items()
-        if getattr(Traject, name)._django_fsm.get_transition(traject.state) is not None
+        (name, str(TRANSITIONS[name]), problems)
+        for name, problems in fsm.available_transitions(traject, user, names=TRANSITION_NAMES)
     ]
 
 
@@ -93,9 +87,9 @@ def still_needed(traject: Traject) -> list[str]:
         # Whether it improved decides between closing and a new round; first the talks.
         return [str(p) for p in rules.FOLLOW_UPS_DONE.problems(traject)]
     for name in TRANSITION_NAMES:
-        fsm_transition = getattr(Traject, name)._django_fsm.get_transition(traject.state)
+        fsm_transition = fsm.leaving(traject, name)
         if name != "close_ineffective" and fsm_transition is not None:
-            return [str(p) for guard in fsm_transition.conditions for p in guard.problems(traject)]
+            return fsm.guard_problems(traject, fsm_transition)
     return []
 
 
@@ -259,11 +253,13 @@ def preparation_confirm(traject: Traject, *, by) -> Participant:
 # --- the talk with the victim ------------------------------------------------------------
 
 
-def _check_letter(upload) -> None:
-    if Path(upload.name).suffix.lower() not in LETTER_SUFFIXES:
-        raise ValidationError(_("Een brief of tekening kan een pdf, jpg of png zijn."))
-    if upload.size > LETTER_MAX_BYTES:
-        raise ValidationError(_("Het bestand is groter dan 10 MB."))
+def _check_letter(upload) -> CheckedUpload:
+    return check_upload(
+        upload,
+        kinds=("pdf", "jpeg", "png"),
+        max_bytes=LETTER_MAX_BYTES,
+        error_messages={"not_allowed": _("Een brief of tekening kan een pdf, jpg of png zijn.")},
+    )
 
 
 def victim_talk_record(
@@ -305,8 +301,7 @@ def victim_talk_record(
         raise ValidationError(_("Het terugkomen op de opdracht ligt na het gesprek."))
     pupils = list(chosen_pupils)
     _check_pupils(traject, pupils)
-    if letter is not None:
-        _check_letter(letter)
+    checked_letter = _check_letter(letter) if letter is not None else None
     with transaction.atomic():
         _lock(traject)
         previous = traject.victim_talk
@@ -325,7 +320,7 @@ def victim_talk_record(
         if letter is not None:
             talk.letter = letter
             talk.letter_name = Path(letter.name).name[:255]
-            talk.letter_content_type = getattr(letter, "content_type", "") or ""
+            talk.letter_content_type = checked_letter.content_type  # never the browser's
         elif previous is not None and previous.letter:
             talk.letter = previous.letter.name
             talk.letter_name = previous.letter_name
@@ -380,12 +375,11 @@ def group_compose(traject: Traject, members: Iterable[tuple], *, by) -> list[str
             )
     with transaction.atomic():
         _lock(traject)
-        # Before the first meeting nothing refers to the members yet: set them anew.
+        # Before the first meeting nothing refers to the members yet: set them anew, one
+        # save per member so each leaves its change history.
         traject.group_members.all().delete()
-        SupportGroupMember.objects.bulk_create(
-            SupportGroupMember(traject=traject, pupil=pupil, role=role, position=n)
-            for n, (pupil, role) in enumerate(pairs, start=1)
-        )
+        for n, (pupil, role) in enumerate(pairs, start=1):
+            SupportGroupMember.objects.create(traject=traject, pupil=pupil, role=role, position=n)
     return [str(w) for w in rules.group_warnings([role for _pupil, role in pairs])]
 
 
@@ -455,9 +449,8 @@ def meeting_record(
             author=by,
         )
         meeting.attendees.set(present)
-        Idea.objects.bulk_create(
-            Idea(meeting=meeting, member_id=pk, text=text) for pk, text in cleaned.items()
-        )
+        for pk, text in cleaned.items():
+            Idea.objects.create(meeting=meeting, member_id=pk, text=text)
         if previous is None or previous.held_on != held_on:
             current.victim_follow_up_due = held_on + datetime.timedelta(
                 days=settings.victim_follow_up_max_days
@@ -503,10 +496,20 @@ def follow_up_schedule(
         current.group_follow_up_due = group_due
         current.save(update_fields=["victim_follow_up_due", "group_follow_up_due"])
         if changes_order:
-            # Move out of the way first: positions are unique per group.
-            traject.group_members.update(position=F("position") + 100)
-            for n, member in enumerate(new_order, start=1):
-                SupportGroupMember.objects.filter(pk=member.pk).update(position=n)
+            # One save per member, so the change history shows the new order. Positions are
+            # unique per group: a member who moves steps out of the way (+100) first.
+            stored = {m.pk: m for m in traject.group_members.all()}
+            moving = [
+                (n, stored[m.pk])
+                for n, m in enumerate(new_order, start=1)
+                if stored[m.pk].position != n
+            ]
+            for _n, member in moving:
+                member.position += 100
+                member.save(update_fields=["position"])
+            for n, member in moving:
+                member.position = n
+                member.save(update_fields=["position"])
     return current
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from audit import record_access
 from cases.access import visible_cases
+from cases.uploads import sniff
 from noblame import printables, rules, services
 from noblame.defaults import MEETING_RULES, guidance_for
 from noblame.forms import (
@@ -327,12 +328,14 @@ def letter(request, pk):
     if talk is None or not talk.letter:
         raise Http404
     record_access(request, talk, "download")
-    suffix = "." + talk.letter_name.rsplit(".", 1)[-1].lower() if "." in talk.letter_name else ""
+    handle = talk.letter.open("rb")
+    # Served as what its content is, also for letters kept before the content was checked.
+    kind = sniff(handle)
     return FileResponse(
-        talk.letter.open("rb"),
+        handle,
         as_attachment=True,
-        filename=f"brief-{traject.case.reference}{suffix}",
-        content_type=talk.letter_content_type or "application/octet-stream",
+        filename=f"brief-{traject.case.reference}{kind.extension if kind else ''}",
+        content_type=kind.content_type if kind else "application/octet-stream",
     )
 
 

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils.cache import patch_cache_control
 
+from audit.actor import actor_context
+
 
 class ChosenLanguageMiddleware(LocaleMiddleware):
     """Dutch unless the user picked another language with the switch.
@@ -45,6 +47,10 @@ class AuditActorMiddleware(AuditlogMiddleware):
     @staticmethod
     def _get_remote_addr(request):
         return client_ip(request)
+
+    def __call__(self, request):
+        with actor_context():
+            return super().__call__(request)
 
 
 class NoStoreMiddleware:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "audit",
     "axes",
     "csp",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -33,7 +33,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import tablib
-from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -41,6 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.actor import acting_as
 from schools.models import (
     Guardian,
     GuardianRelation,
@@ -1150,7 +1150,7 @@ def import_upload(
     keeps it)."""
     require_managed(by, school)
     parsed = parse_file(data)
-    with set_actor(by), transaction.atomic():
+    with acting_as(by), transaction.atomic():
         # A new upload replaces one still waiting in preview: its file goes (data
         # minimisation), so at most one export per school is kept at a time.
         for waiting in ImportRun.objects.filter(school=school, status=ImportRun.Status.PREVIEW):
@@ -1183,7 +1183,7 @@ def import_save_mapping(run: ImportRun, mapping: dict[str, str], *, by) -> Impor
     problems = check_mapping(mapping)
     if problems:
         raise ValidationError(problems)
-    with set_actor(by), transaction.atomic():
+    with acting_as(by), transaction.atomic():
         run.mapping = mapping
         run.save(update_fields=["mapping"])
         remembered, _created = ImportMapping.objects.get_or_create(school=run.school)
@@ -1196,7 +1196,7 @@ def import_save_mapping(run: ImportRun, mapping: dict[str, str], *, by) -> Impor
 def import_cancel(run: ImportRun, *, by) -> None:
     """Stop an import that waits in preview; its file is removed."""
     require_managed(by, run.school)
-    with set_actor(by), transaction.atomic():
+    with acting_as(by), transaction.atomic():
         run = ImportRun.objects.select_for_update().get(pk=run.pk)
         _require_preview(run)
         run.status = ImportRun.Status.CANCELLED
@@ -1211,7 +1211,7 @@ def import_apply(
     history. The preview is computed again from the stored file; what the browser showed is
     not trusted. Pupils missing from the file get ``leaving_on`` only with ``mark_leaving``."""
     require_managed(by, run.school)
-    with set_actor(by), transaction.atomic():
+    with acting_as(by), transaction.atomic():
         # One import at a time per school: two at once would both create the same pupils.
         School.objects.select_for_update().filter(pk=run.school_id).first()
         run = ImportRun.objects.select_for_update().select_related("school").get(pk=run.pk)

@@ -11,12 +11,12 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from auditlog.context import set_actor
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.actor import acting_as
 from schools.models import (
     Guardian,
     GuardianRelation,
@@ -63,7 +63,7 @@ def class_save(
         duplicate = duplicate.exclude(pk=school_class.pk)
     if duplicate.exists():
         raise ValidationError(_("Deze school heeft in dit schooljaar al een groep met die naam."))
-    with transaction.atomic(), set_actor(by):
+    with transaction.atomic(), acting_as(by):
         school_class = school_class or SchoolClass()
         school_class.school = school
         school_class.school_year = school_year
@@ -100,7 +100,7 @@ def pupil_save(pupil: Pupil | None, *, by, **values) -> Pupil:
     school_class = values.get("school_class")
     if school_class is not None and school_class.school_id != school.pk:
         raise ValidationError(_("Deze groep hoort bij een andere school dan de leerling."))
-    with transaction.atomic(), set_actor(by):
+    with transaction.atomic(), acting_as(by):
         pupil = pupil or Pupil()
         for name, value in values.items():
             setattr(pupil, name, value if value is not None else _empty(name))
@@ -139,7 +139,7 @@ def guardian_add(
         guardian = managed_guardians(by).filter(email__iexact=email).first()
     if guardian is not None and pupil.guardian_relations.filter(guardian=guardian).exists():
         raise ValidationError(_("Deze ouder/verzorger is al aan de leerling gekoppeld."))
-    with transaction.atomic(), set_actor(by):
+    with transaction.atomic(), acting_as(by):
         if guardian is None:
             guardian = Guardian(**{k: details.get(k) or "" for k in GUARDIAN_FIELDS})
             guardian.full_clean()
@@ -168,7 +168,7 @@ def guardian_update(
                 "naam en contactgegevens past de beheerder van het bestuur aan."
             )
         )
-    with transaction.atomic(), set_actor(by):
+    with transaction.atomic(), acting_as(by):
         if changes_details:
             for k in GUARDIAN_FIELDS:
                 if k in details:
@@ -186,7 +186,7 @@ def guardian_unlink(link: GuardianRelation, *, by) -> None:
     """Remove the link between a guardian and a pupil (a mistake in the data). The guardian
     stays when they have other children; talks they took part in keep them."""
     require_managed(by, link.pupil.school_id)
-    with transaction.atomic(), set_actor(by):
+    with transaction.atomic(), acting_as(by):
         link.delete()
 
 
@@ -207,7 +207,7 @@ def staff_create(
     user_model = get_user_model()
     if user_model.objects.filter(username__iexact=username).exists():
         raise ValidationError(_("Deze gebruikersnaam is al in gebruik."))
-    with transaction.atomic(), set_actor(by):
+    with transaction.atomic(), acting_as(by):
         user = user_model(
             username=username, first_name=first_name, last_name=last_name, email=email
         )
@@ -224,7 +224,7 @@ def staff_update(account, *, by, first_name: str, last_name: str, email: str, is
     every role is at a school ``by`` manages: a colleague of another school is not theirs."""
     if not may_edit_account(by, account):
         raise PermissionDenied(_("Dit account heeft ook een rol op een school die u niet beheert."))
-    with transaction.atomic(), set_actor(by):
+    with transaction.atomic(), acting_as(by):
         account.first_name, account.last_name, account.email = first_name, last_name, email
         account.is_active = is_active
         account.full_clean(exclude=["password"])
@@ -245,7 +245,7 @@ def staff_set_roles(account, *, by, school: School, roles) -> None:
     current = set(
         Membership.objects.filter(user=account, school=school).values_list("role", flat=True)
     )
-    with transaction.atomic(), set_actor(by):
+    with transaction.atomic(), acting_as(by):
         for role in current - roles:
             Membership.objects.filter(user=account, school=school, role=role).delete()
             if role == Role.TEACHER:
@@ -333,7 +333,7 @@ def school_year_advance(
     plan = school_year_plan(school, from_year, by=by)
     if not plan.moving and not plan.leaving:
         raise ValidationError(_("Er zijn in dit schooljaar geen leerlingen om over te zetten."))
-    with transaction.atomic(), set_actor(by):
+    with transaction.atomic(), acting_as(by):
         for move in plan.moves:
             if move.target_name and move.target is None:
                 move.target, _created = SchoolClass.objects.get_or_create(

@@ -73,10 +73,9 @@ def build_plan():
         reporter_kind=ReporterKind.PARENT,
         place=Place.PLAYGROUND,
         description="Bench",
-        ib=ib,
     )
     # Stap 4 without walking the whole protocol: the benchmark is about the PDF only.
-    type(case).objects.filter(pk=case.pk).update(state=State.ACTION_PLAN)
+    type(case).objects.filter(pk=case.pk).update(state=State.ACTION_PLAN, ib=ib)
     case.refresh_from_db()
     parties = [
         {"party": slot["party"], "pupil": slot["pupil"], "text": "Een afspraak. " * 12}

@@ -32,7 +32,12 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests are deselected (not skipped) on SQLite; the PG run has them."""
+    """PostgreSQL-only tests are deselected (not skipped) on SQLite; the PG run has them.
+    The tests that use the demo data run last, module by module, so it is seeded once."""
+    with_demo = [i for i in items if "demo" in getattr(i, "fixturenames", ())]
+    if with_demo:
+        later = {id(i) for i in with_demo}
+        items[:] = [i for i in items if id(i) not in later] + with_demo
     if connection.vendor == "postgresql":
         return
     selected = [i for i in items if "postgres_only" not in i.keywords]
@@ -56,11 +61,12 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo data (seed_demo), loaded once per test module: it takes a while.
+@pytest.fixture(scope="session")
+def _demo_seeded(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo data (seed_demo), loaded once per test session: it takes a while.
 
-    Yields the folder of its files; tests set ``settings.MEDIA_ROOT`` to it.
+    The tests that use it run last (``pytest_collection_modifyitems``), so no other test
+    meets it. Yields the folder of its files.
     """
     from django.conf import settings
     from django.core.management import call_command
@@ -71,10 +77,33 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         settings.DEBUG, settings.MEDIA_ROOT = True, media
         try:
             call_command("seed_demo", verbosity=0)
-            yield media
         finally:
             settings.DEBUG, settings.MEDIA_ROOT = saved
-            call_command("flush", interactive=False, verbosity=0)
+    yield media
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def demo(_demo_seeded, django_db_blocker):
+    """The demo data for one test module. What the module adds to it at module level (its
+    world of objects) is rolled back when the module ends; each test's own changes are
+    rolled back after the test, as always. Yields the folder of the demo's files."""
+    from django.conf import settings
+    from django.db import transaction
+
+    # Files the module adds at module level land beside the demo's own files.
+    saved_media, settings.MEDIA_ROOT = settings.MEDIA_ROOT, _demo_seeded
+    with django_db_blocker.unblock():
+        module = transaction.atomic()
+        module.__enter__()
+    try:
+        yield _demo_seeded
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            module.__exit__(None, None, None)
+        settings.MEDIA_ROOT = saved_media
 
 
 @pytest.fixture

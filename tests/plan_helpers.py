@@ -4,8 +4,8 @@ import datetime
 
 from cases import services
 from cases.models import State
-from cases.plan_demo import draw_signature
 from cases.talks import TalkKind
+from demo.plans import draw_signature
 from tests.walk import PATHS, new_case, satisfy, walk
 
 PLANNING = [

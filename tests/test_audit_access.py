@@ -196,7 +196,11 @@ def test_the_log_is_read_only(client, people):
 
 # --- other reads that are recorded -------------------------------------------------------
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+# A real 1x1 PNG: an upload is decoded, a PNG header alone is refused.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c49444154789c63f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
 
 
 def test_downloading_evidence_is_recorded(client, case, teacher5, settings, tmp_path):

@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
+from cases import services
 from cases.models import Case, CasePupil, Talk, TalkVersion
 from cases.talks import TalkKind
 from schools.models import Guardian, GuardianRelation, Pupil
@@ -68,6 +69,7 @@ def test_guardian_relation_entry_does_not_carry_names(victim):
 
 def test_talk_participants_are_listed_by_id(school, teacher5, victim, bully):
     case = new_case(school, teacher5, victim, bully)
+    services.case_transition(case, "start_victim_talk", by=teacher5)
     record(case, TalkKind.VICTIM, teacher5)
     version = TalkVersion.objects.get(talk__case=case)
 

@@ -570,3 +570,27 @@ def test_new_year_for_another_school_is_refused(as_beheerder, other_school, othe
 
     assert "school" in page.context["form"].errors
     assert not SchoolClass.objects.filter(school=other_school, school_year="2027-2028").exists()
+
+
+def test_change_history_names_the_beheerder_in_a_request(as_beheerder, beheerder, school):
+    from auditlog.models import LogEntry
+
+    as_beheerder.post(
+        reverse("schools:pupil_new"), {"school": school.pk, "first_name": "A", "last_name": "B"}
+    )
+
+    pupil = Pupil.objects.get(first_name="A")
+    entry = LogEntry.objects.get_for_object(pupil).get()
+    assert entry.actor == beheerder
+    assert entry.remote_addr == "127.0.0.1"
+
+
+def test_change_history_names_by_outside_a_request(beheerder, school):
+    from auditlog.models import LogEntry
+
+    from schools import services
+
+    pupil = services.pupil_save(None, by=beheerder, school=school, first_name="C", last_name="D")
+    services.pupil_save(pupil, by=beheerder, first_name="E")
+
+    assert {e.actor for e in LogEntry.objects.get_for_object(pupil)} == {beheerder}

@@ -346,7 +346,7 @@ def test_huge_id_in_a_multiple_choice(client, people, case_at):
 @pytest.mark.django_db
 def test_changing_a_coach_the_signed_plan_names(client, people, case_at):
     from cases import services
-    from cases.plan_demo import draw_signature
+    from demo.plans import draw_signature
 
     case = case_at(State.ACTION_PLAN)
     ib = people["ib"]

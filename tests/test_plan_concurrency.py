@@ -4,7 +4,7 @@ import pytest
 
 from cases import services
 from cases.models import DossierEntry, PlanDocument, PlanSignatory
-from cases.plan_demo import draw_signature
+from demo.plans import draw_signature
 from tests.plan_helpers import case_in_stap4, full_plan
 from tests.test_concurrency import run_together
 

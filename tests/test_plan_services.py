@@ -16,8 +16,8 @@ from cases.models import (
     State,
     Talk,
 )
-from cases.plan_demo import draw_signature
 from cases.talks import TalkKind
+from demo.plans import draw_signature
 from tests.plan_helpers import case_in_stap4, full_plan, sign_all, walk_on
 from tests.walk import satisfy
 
@@ -253,15 +253,19 @@ def test_locking_applies_the_coaches_to_the_case(stap4, people):
 
 def test_a_coach_the_signed_plan_names_cannot_be_changed_on_the_case(stap4, people):
     sign_all(full_plan(stap4, people), people)
+    services.case_transition(stap4, "start_coaching", by=people["ib"])
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as error:
         services.case_assign_coaches(
             stap4, by=people["ib"], bully=people["teacher5"], victim=people["teacher5"]
         )
 
+    assert "nieuwe versie" in str(error.value)
+
 
 def test_a_coach_the_plan_leaves_open_is_named_in_stap_5(stap4, people):
     sign_all(full_plan(stap4, people, coach_bully=None, coach_victim=None), people)
+    services.case_transition(stap4, "start_coaching", by=people["ib"])
 
     services.case_assign_coaches(stap4, by=people["ib"], bully=people["ib"], victim=people["ib"])
 

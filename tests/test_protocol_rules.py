@@ -191,6 +191,8 @@ def test_editing_a_talk_adds_a_version_and_keeps_the_old_one(case, people):
 
 
 def test_talk_with_missing_answers_is_refused_in_dutch(case, people):
+    walk(case, State.VICTIM_TALK, people)
+
     with pytest.raises(ValidationError) as error:
         services.talk_record(
             case,
@@ -205,7 +207,9 @@ def test_talk_with_missing_answers_is_refused_in_dutch(case, people):
 
 
 def test_talk_cannot_be_held_in_the_future(case, people):
-    with pytest.raises(ValidationError):
+    walk(case, State.VICTIM_TALK, people)
+
+    with pytest.raises(ValidationError) as error:
         services.talk_record(
             case,
             TalkKind.VICTIM,
@@ -213,6 +217,8 @@ def test_talk_cannot_be_held_in_the_future(case, people):
             held_on=timezone.localdate() + datetime.timedelta(days=1),
             answers=answers(TalkKind.VICTIM),
         )
+
+    assert "toekomst" in str(error.value)
 
 
 def test_signal_without_a_victim_is_refused(school, people, bully):

@@ -8,17 +8,18 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from cases import services
+from cases.models import State
 from cases.talks import TalkKind
-from tests.walk import new_case
+from tests.walk import new_case, walk
 
 TODAY = datetime.date(2026, 11, 18)
 
 
 @pytest.fixture
-def case(school, teacher5, ib, victim, bully):
-    case = new_case(school, teacher5, victim, bully)
-    case.ib = ib
-    case.save(update_fields=["ib"])
+def case(school, people, teacher5, ib, victim, bully):
+    """A case in stap 4, where talks are planned; the IB is part of it from stap 3."""
+    case = walk(new_case(school, teacher5, victim, bully), State.ACTION_PLAN, people)
+    assert case.ib == ib
     return case
 
 

@@ -39,7 +39,11 @@ from tests.walk import new_case, walk
 NOW = datetime.datetime(2026, 11, 20, 10, 0, tzinfo=datetime.UTC)
 THREE_YEARS_AGO = datetime.date(2023, 7, 10)
 ONE_YEAR_AGO = datetime.date(2025, 7, 10)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+# A real 1x1 PNG: an upload is decoded, a PNG header alone is refused.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c49444154789c63f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -95,8 +99,10 @@ def add_noblame_rows(case, by, pupils):
 
 
 def closed_case_with_files(school, people, victim, bully, *extra):
-    case = walk(new_case(school, people["teacher5"], victim, bully, *extra), State.CLOSED, people)
+    case = new_case(school, people["teacher5"], victim, bully, *extra)
+    # Evidence is kept while the case is open.
     evidence_store(case, SimpleUploadedFile("schermafbeelding.png", PNG), by=people["teacher5"])
+    walk(case, State.CLOSED, people)
     add_noblame_rows(case, people["smw"], [p for p, _role in extra] or [bully])
     return case
 

@@ -11,7 +11,11 @@ from cases.steps import TRANSITION_LABELS
 from cases.talks import TalkKind
 from tests.walk import new_case, walk
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+# A real 1x1 PNG: an upload is decoded, a PNG header alone is refused.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c49444154789c63f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
 
 
 @pytest.fixture
@@ -25,9 +29,9 @@ def detail(client, case):
 
 def test_every_transition_has_a_dutch_label():
     declared = {
-        (name, source)
-        for name in services.TRANSITION_NAMES
-        for source in getattr(Case, name)._django_fsm.transitions
+        (t.name, t.source)
+        for t in Case().get_all_state_transitions()
+        if t.name in services.TRANSITION_NAMES
     }
 
     assert declared == set(TRANSITION_LABELS)
@@ -255,7 +259,7 @@ def test_evidence_of_another_case_is_404(client, people, school, case, victim, b
     ("name", "content", "message"),
     [
         ("chat.gif", b"GIF89a", "alleen PNG, JPEG of PDF"),
-        ("chat.pdf", PNG, "geen echt PDF-bestand"),
+        ("chat.pdf", b"MZ not a pdf", "geen echt PDF-bestand"),
         ("chat.jpg", b"", "leeg"),
         ("groot.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * MAX_BYTES, "groter dan 10 MB"),
     ],

@@ -8,7 +8,11 @@ from cases.access import visible_pupils
 from cases.models import Case
 from tests.conftest import make_pupil
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+# A real 1x1 PNG: an upload is decoded, a PNG header alone is refused.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+    "0000000c49444154789c63f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import CasePupil, Place, ReporterKind, State
-from cases.plan_demo import draw_signature
 from cases.talks import TalkKind, questions_for
+from demo.plans import draw_signature
 from noblame.models import Traject
 from tests.noblame_walk import walk_traject
 

@@ -24,8 +24,12 @@ def cases(people, school, victim, bully, follower):
     support = walk(
         new_case(school, people["teacher5"], follower, bully), State.SUPPORT_GROUP, people
     )
+    # An overdue talk for the lists; talks are planned from stap 4 on.
+    planning = walk(
+        new_case(school, people["teacher5"], victim, follower), State.ACTION_PLAN, people
+    )
     services.talk_plan(
-        assessment,
+        planning,
         TalkKind.OTHER,
         timezone.localdate() - datetime.timedelta(days=2),
         by=people["teacher5"],

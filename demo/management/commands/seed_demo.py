@@ -30,10 +30,11 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import plan_demo, services
+from cases import services
 from cases.models import Case, CasePupil, Place, ReporterKind, State
 from cases.talks import TalkKind
-from noblame import demo as noblame_demo
+from demo import plans as demo_plans
+from demo import trajects as demo_trajects
 from schools.models import (
     Guardian,
     GuardianRelation,
@@ -763,7 +764,7 @@ class Command(BaseCommand):
                 school_class, groep, self.rng.randint(*size), int(year[:4])
             )
         self._create_cases()
-        noblame_demo.seed_trajects(board, today=self.today)
+        demo_trajects.seed_trajects(board, today=self.today)
         return board
 
     def _create_staff(self) -> dict:
@@ -828,10 +829,10 @@ class Command(BaseCommand):
                 last_name=family["last_name"],
                 date_of_birth=born,
             )
-            GuardianRelation.objects.bulk_create(
-                GuardianRelation(pupil=pupil, guardian=g, relation=rel, has_custody=custody)
-                for g, rel, custody in family["guardians"]
-            )
+            for g, rel, custody in family["guardians"]:  # one save each: history kept
+                GuardianRelation.objects.create(
+                    pupil=pupil, guardian=g, relation=rel, has_custody=custody
+                )
             pupils.append(pupil)
         return pupils
 
@@ -1114,7 +1115,7 @@ class Command(BaseCommand):
         elif state == State.ACTION_PLAN:
             plan = self._plan(play, ib)
             for signatory in plan.signatories.order_by("pk"):
-                plan_demo.sign_on_screen(signatory, by=play.teacher, rng=rng)
+                demo_plans.sign_on_screen(signatory, by=play.teacher, rng=rng)
             case.refresh_from_db()  # the signed plan named the coaches
             self._fire(play, "start_coaching", by=ib, remark="Plan door iedereen getekend.")
         elif state == State.COACHING:
@@ -1189,7 +1190,7 @@ class Command(BaseCommand):
             # The staff signed; the parents still have to.
             plan = self._plan(play, ib)
             for signatory in plan.signatories.filter(user__isnull=False).order_by("pk"):
-                plan_demo.sign_on_screen(signatory, by=signatory.user, rng=rng)
+                demo_plans.sign_on_screen(signatory, by=signatory.user, rng=rng)
         elif case.state == State.COACHING and case.coach_victim_id is None:
             # A coach for the victim is found; one for the bully not yet.
             services.case_assign_coaches(case, by=ib, victim=play.teacher)
@@ -1213,7 +1214,7 @@ class Command(BaseCommand):
         return member.user
 
     def _plan(self, play: _Play, ib):
-        return plan_demo.demo_plan(
+        return demo_plans.demo_plan(
             play.case,
             teacher=play.teacher,
             victim=play.victim,
