@@ -1,6 +1,7 @@
 """Which models django-auditlog keeps a change history for, and how it names them.
 
-Logged: every model of ``cases`` (except notifications) and of ``noblame``, and the
+Logged: every model of ``cases`` (except notifications), ``noblame``, ``plans`` and
+``dossier``, and the
 pupil data of ``schools``. Models are taken from the app registry, so a model
 added later to one of these apps is covered without a change here.
 
@@ -11,7 +12,7 @@ objects of a many-to-many change are listed the same way, never by a pupil's nam
 from django.apps import apps
 from django.db.models.signals import m2m_changed, pre_save
 
-WHOLE_APPS = ("cases", "noblame", "schools")
+WHOLE_APPS = ("cases", "noblame", "plans", "dossier", "schools")
 SKIPPED = {
     "cases.notification",  # a personal inbox, not case data; marked read in bulk
     "schools.schoolboard",

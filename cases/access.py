@@ -6,9 +6,10 @@
 - Nobody sees another school's cases; a deactivated account sees nothing.
 """
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 
-from schools.models import Membership, Role
+from schools.models import Membership, Pupil, Role, School, SchoolClass
 
 SCHOOL_WIDE_ROLES = (Role.IB, Role.SMW, Role.DIRECTOR)
 
@@ -27,6 +28,12 @@ PAGES = {
     "export": (Role.IB, Role.DIRECTOR),
     "beheer": (Role.ADMIN,),
 }
+
+
+def _model(name: str):
+    """A model of ``cases`` from the registry: ``cases.models`` imports this module's
+    callers (``cases.rules``), so it is not imported here."""
+    return apps.get_model("cases", name)
 
 
 def _is_active(user) -> bool:
@@ -55,7 +62,7 @@ def may_open(user, page: str) -> bool:
 
 
 def visible_cases(user) -> QuerySet:
-    from cases.models import Case, CasePupil
+    Case, CasePupil = _model("Case"), _model("CasePupil")
 
     if not _is_active(user):
         return Case.objects.none()
@@ -78,8 +85,6 @@ def visible_cases(user) -> QuerySet:
 def visible_pupils(user) -> QuerySet:
     """Pupils whose names ``user`` may see: a teacher those of their own classes, IB, SMW and
     director every pupil of their schools."""
-    from schools.models import Pupil, SchoolClass
-
     if not _is_active(user):
         return Pupil.objects.none()
     memberships = Membership.objects.filter(user=user)
@@ -93,8 +98,7 @@ def visible_pupils(user) -> QuerySet:
 def dossier_pupils(user) -> QuerySet:
     """Pupils whose dossier ``user`` may read: the pupils they may see, and every pupil of a
     case they may see."""
-    from cases.models import CasePupil
-    from schools.models import Pupil
+    CasePupil = _model("CasePupil")
 
     in_cases = CasePupil.objects.filter(case__in=visible_cases(user)).values("pupil_id")
     return Pupil.objects.filter(Q(pk__in=visible_pupils(user)) | Q(pk__in=in_cases))
@@ -105,8 +109,6 @@ def dossier_schools(user, pupil) -> QuerySet:
     school if ``user`` may see the pupil there, and the schools of the pupil's cases
     ``user`` may see. A pupil who moved takes no entries along: the new school reads only
     its own entries, the old school (through its case) only its own."""
-    from schools.models import School
-
     if not _is_active(user):
         return School.objects.none()
     current = visible_pupils(user).filter(pk=pupil.pk).values("school_id")

@@ -1,17 +1,15 @@
-"""Documents as PDF (A4, WeasyPrint): the one renderer, and the plan van aanpak.
+"""Documents as PDF (A4, WeasyPrint): the one renderer.
 
 ``render_pdf`` is the only way to WeasyPrint: HTML in, PDF bytes out, for the plan,
 the dossier export and the No Blame printables. A document may use the project's
 own static files and ``data:`` URLs, nothing else: no network, no other file on
 the server. Its stylesheets are parsed and its fonts loaded once per process.
 
-Storing the plan PDF (once, with its SHA-256) is the service's job
-(``services._plan_lock``); this module only renders. The same template body serves
-the print view for parents, so paper and PDF agree.
+Each document's own content lives with its app (``plans.documents``,
+``dossier.export``, ``noblame.printables``); storing a PDF is a service's job.
 """
 
 import atexit
-import base64
 import mimetypes
 import threading
 from functools import cache
@@ -22,59 +20,6 @@ from urllib.request import url2pathname
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
-from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils.translation import gettext_lazy as _
-
-PLAN_STYLESHEETS = ("vendor/noto-sans/noto-sans.css", "css/plan_document.css")
-
-
-def plan_context(plan, *, signature_src) -> dict:
-    """What the plan document shows. ``signature_src(signatory)`` gives an image source."""
-    case = plan.case
-    case_pupils = list(case.case_pupils.select_related("pupil", "pupil__school_class"))
-    guardians = []
-    for cp in case_pupils:
-        for relation in cp.pupil.guardian_relations.select_related("guardian").order_by("pk"):
-            guardians.append(
-                {
-                    "name": str(relation.guardian),
-                    "relation": relation.get_relation_display(),
-                    "pupil": cp.pupil.first_name,
-                    "custody": relation.has_custody,
-                }
-            )
-    staff = []
-    for label, user in (
-        (_("leerkracht"), case.responsible_teacher),
-        (_("intern begeleider"), case.ib),
-        (_("schoolmaatschappelijk werker"), case.smw),
-    ):
-        if user is not None:
-            staff.append({"role": label, "name": user.get_full_name() or user.username})
-    signatories = [
-        {"signatory": s, "src": signature_src(s) if s.method == "screen" else None}
-        for s in plan.signatories.select_related("scan")
-    ]
-    return {
-        "plan": plan,
-        "case": case,
-        "school": case.school,
-        "case_pupils": case_pupils,
-        "guardians": guardians,
-        "staff": staff,
-        "agreements": list(plan.party_agreements.select_related("pupil")),
-        "talks": list(plan.talks.all()),
-        "activities": plan.activity_labels(),
-        "signatories": signatories,
-    }
-
-
-def _embedded_signature(signatory) -> str:
-    with signatory.signature.open("rb") as handle:
-        data = base64.b64encode(handle.read()).decode("ascii")
-    return f"data:image/png;base64,{data}"
-
 
 # --- the renderer --------------------------------------------------------------------------
 
@@ -184,15 +129,3 @@ def render_pdf(html: str, *, stylesheets: tuple[str, ...] = ()) -> bytes:
         font_config, sheets = _prepared(tuple(stylesheets))
         document = HTML(string=html, base_url=f"file://{_static_prefix()}", url_fetcher=_fetcher())
         return document.write_pdf(stylesheets=sheets, font_config=font_config)
-
-
-# --- the plan van aanpak ----------------------------------------------------------------------
-
-
-def render_plan_pdf(plan) -> bytes:
-    """The plan as an A4 PDF: every section, a signature block per signatory, page numbers."""
-    context = plan_context(plan, signature_src=_embedded_signature)
-    context["for_pdf"] = True
-    with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string("cases/plan/document.html", context)
-    return render_pdf(html, stylesheets=PLAN_STYLESHEETS)

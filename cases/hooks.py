@@ -1,14 +1,15 @@
 """How the other apps take part in a case without ``cases`` importing them.
 
 Dependencies run one way: ``noblame``, ``plans`` and ``dossier`` use ``cases``; ``cases``
-uses none of them. Where the case must let them act or answer, it offers one of these:
+uses none of them. Where the case must let them act or answer, it offers one of these,
+which the apps fill in their ``AppConfig.ready``:
 
-- ``case_transitioned``: a signal sent by ``services.case_transition`` inside the
-  transition's atomic block, after the state and its history row are saved. A receiver
-  that raises rolls the whole transition back, so what it writes (a traject, a dossier
-  entry) exists exactly when the transition does.
-- guards: a named question a transition's guard asks ("is the plan signed?"), answered
-  by the app that knows, registered in its ``AppConfig.ready``.
+- ``case_transitioned`` and ``recurrence_recorded``: signals sent by
+  ``services.case_transition`` inside the transition's atomic block, after the state and
+  its history row are saved. A receiver that raises rolls the whole transition back, so
+  what it writes (a traject, a dossier entry) exists exactly when the transition does.
+- answers: a named question the case asks ("what is missing before the plan counts as
+  signed?", "how did the No Blame traject end?"), answered by the app that knows.
 - case panels: templates an app adds to the case page (the No Blame and plan panels).
 """
 
@@ -16,26 +17,35 @@ from collections.abc import Callable
 
 from django.dispatch import Signal
 
-# Sent with: case, transition (name), source, target, by (the user), remark.
+# Sent with: case, transition (its name), source, target, by (the user).
 case_transitioned = Signal()
+# Sent with: recurrence (a cases.Recurrence just recorded), by.
+recurrence_recorded = Signal()
 
-_guards: dict[str, Callable[[object], list[str]]] = {}
+_answers: dict[str, list[Callable]] = {}
 _panels: list[str] = []
 
 
-def provide_guard(name: str, problems: Callable[[object], list[str]]) -> None:
-    """Register the function that says what is missing (Dutch, empty when nothing is)."""
-    _guards[name] = problems
+def provide(name: str, answer: Callable) -> None:
+    """Register ``answer`` for the question ``name`` (several apps may answer a list)."""
+    answers = _answers.setdefault(name, [])
+    if answer not in answers:
+        answers.append(answer)
 
 
-def guard_problems(name: str, case, unanswered: str) -> list[str]:
-    """Ask the registered guard ``name``; ``unanswered`` when no app provides it."""
-    problems = _guards.get(name)
-    return problems(case) if problems is not None else [unanswered]
+def ask(name: str, *args, default=None):
+    """The first registered answer to ``name``, or ``default`` when no app answers."""
+    answers = _answers.get(name)
+    return answers[0](*args) if answers else default
+
+
+def ask_all(name: str, *args) -> list:
+    """Every registered answer's result, concatenated (each answers with a list)."""
+    return [item for answer in _answers.get(name, ()) for item in answer(*args)]
 
 
 def add_case_panel(template_name: str) -> None:
-    """A template rendered on the case page with ``case`` (and the page's context)."""
+    """A template rendered on the case page with the page's context (``case`` in it)."""
     if template_name not in _panels:
         _panels.append(template_name)
 

@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cases import hooks
 from cases.access import visible_cases, visible_pupils
 from cases.models import (
     OPEN_STATES,
-    ActionPlan,
     Case,
     CasePupil,
     Evidence,
@@ -264,18 +264,8 @@ def case_timeline(case: Case) -> list[TimelineItem]:
                 reverse("cases:evidence", args=[case.pk, evidence.pk]),
             )
         )
-    for plan in ActionPlan.objects.filter(case=case).select_related("created_by"):
-        items.append(
-            TimelineItem(
-                local(plan.created_at).date(),
-                plan.created_at,
-                "document",
-                _("Plan van aanpak, versie %(n)d") % {"n": plan.version},
-                _("door iedereen getekend")
-                if plan.locked_at
-                else _("nog niet door iedereen getekend"),
-            )
-        )
+    # The other apps' documents (the plan van aanpak's versions).
+    items.extend(TimelineItem(**item) for item in hooks.ask_all("timeline", case))
     return sorted(items, key=lambda item: (item.on, item.at))
 
 

@@ -3,16 +3,28 @@ make the other changes to a case, and in which stappen (``Write``).
 
 Each guard knows how to say in Dutch what is missing; each permission knows how
 to say who may act. ``services.case_transition`` collects these messages when
-it refuses a transition. Models are imported lazily: this module is imported by
-``cases.models`` itself.
+it refuses a transition. This module is imported by ``cases.models`` itself: it
+reaches models through the case it is given, or the app registry.
 """
 
 from collections.abc import Callable, Iterable
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cases import hooks
+from cases.access import acting_roles
+from cases.talks import TalkKind
 from schools.models import Role
+
+# A pupil's part in a case (``CasePupil.Role``), as the guards compare it.
+BULLY = "bully"
+
+
+def _case_model():
+    """The Case model, from the registry: this module is imported by ``cases.models``."""
+    return apps.get_model("cases", "Case")
 
 
 class Permission:
@@ -23,8 +35,6 @@ class Permission:
         self.message = message
 
     def __call__(self, case, user) -> bool:
-        from cases.access import acting_roles
-
         return bool(acting_roles(user, case) & self.roles)
 
 
@@ -71,9 +81,8 @@ class Write:
         self.when = when
 
     def _state_problem(self, state: str) -> str:
-        from cases.models import State
-
-        return str(self.when) % {"stap": State(state).label}
+        labels = dict(_case_model()._meta.get_field("state").choices)
+        return str(self.when) % {"stap": labels.get(state, state)}
 
     def problem(self, case, user) -> str | None:
         """What stops ``user`` from making this change now, or None."""
@@ -93,11 +102,14 @@ class Write:
         Call it inside the change's ``transaction.atomic()``: it locks the case row and
         reads the stap as stored, so a transition at the same moment waits or is seen.
         """
-        from cases.models import Case
-
         if not self.permission(case, user):
             raise PermissionDenied(str(self.permission.message))
-        state = Case.objects.select_for_update().values_list("state", flat=True).get(pk=case.pk)
+        state = (
+            _case_model()
+            .objects.select_for_update()
+            .values_list("state", flat=True)
+            .get(pk=case.pk)
+        )
         if state not in self.states:
             raise ValidationError(self._state_problem(state))
         if state != case.state:
@@ -116,13 +128,11 @@ def _needs_role(role: str, message) -> Guard:
 
 
 HAS_VICTIM = _needs_role("victim", _("Koppel eerst de gepeste leerling aan de casus."))
-HAS_BULLY = _needs_role("bully", _("Koppel eerst de pester aan de casus."))
+HAS_BULLY = _needs_role(BULLY, _("Koppel eerst de pester aan de casus."))
 
 
 def talk_recorded(kind: str) -> Guard:
     def problems(case):
-        from cases.talks import TalkKind
-
         if case.talk_is_recorded(kind):
             return []
         return [
@@ -135,14 +145,12 @@ def talk_recorded(kind: str) -> Guard:
 
 def _no_earlier_warning(case) -> list[str]:
     """A bully who was warned in a one-off case before goes the repeated way."""
-    from cases.models import CasePupil, StateChange
-
-    bullies = [cp.pupil_id for cp in case.case_pupils.all() if cp.role == CasePupil.Role.BULLY]
+    bullies = [cp.pupil_id for cp in case.case_pupils.all() if cp.role == BULLY]
     earlier = (
-        StateChange.objects.filter(
+        case.state_changes.model.objects.filter(
             transition="classify_one_off",
             case__case_pupils__pupil_id__in=bullies,
-            case__case_pupils__role=CasePupil.Role.BULLY,
+            case__case_pupils__role=BULLY,
         )
         .exclude(case=case)
         .values_list("case__reference", flat=True)
@@ -167,8 +175,6 @@ OUTCOME_NOTED = Guard(
 
 def review_says(*, stopped: bool) -> Guard:
     def problems(case):
-        from cases.talks import TalkKind
-
         if not case.talk_is_recorded(TalkKind.ONE_OFF_REVIEW):
             return [_("Leg eerst het evaluatiegesprek vast.")]
         answer = case.current_version(TalkKind.ONE_OFF_REVIEW).answers.get("bullying_stopped")
@@ -182,12 +188,11 @@ def review_says(*, stopped: bool) -> Guard:
 
 
 def traject_closed(*, success: bool) -> Guard:
-    def problems(case):
-        from noblame.models import Traject
+    """The No Blame traject (app ``noblame``, through ``cases.hooks``) ended this way."""
 
-        traject = Traject.objects.filter(case=case).first()
-        wanted = Traject.State.CLOSED_SUCCESS if success else Traject.State.CLOSED_INEFFECTIVE
-        if traject is not None and traject.state == wanted:
+    def problems(case):
+        wanted = "success" if success else "ineffective"
+        if hooks.ask("no_blame_outcome", case) == wanted:
             return []
         if success:
             return [_("De No Blame-aanpak is nog niet met succes afgesloten.")]
@@ -197,18 +202,8 @@ def traject_closed(*, success: bool) -> Guard:
 
 
 def _plan_signed(case) -> list[str]:
-    plan = case.plans.order_by("-version").first()
-    if plan is None:
-        return [_("Stel eerst het plan van aanpak op.")]
-    unsigned = [s.name for s in plan.signatories.all() if not s.signed_at]
-    if not plan.signatories.exists():
-        return [_("Het plan van aanpak heeft nog geen ondertekenaars.")]
-    if unsigned:
-        return [
-            _("Het plan van aanpak is nog niet getekend door: %(names)s.")
-            % {"names": ", ".join(unsigned)}
-        ]
-    return []
+    """Asked of the plan van aanpak (app ``plans``, through ``cases.hooks``)."""
+    return hooks.ask("plan_signed", case, default=[_("Het plan van aanpak is niet beschikbaar.")])
 
 
 PLAN_SIGNED = Guard(_plan_signed)

@@ -1,6 +1,6 @@
-from django.urls import include, path
+from django.urls import path
 
-from cases import export_views, views
+from cases import views
 
 app_name = "cases"
 
@@ -12,7 +12,6 @@ urlpatterns = [
     path("casussen/nieuw/", views.signal_new, name="signal_new"),
     path("leerlingen/zoeken/", views.pupil_search, name="pupil_search"),
     path("leerlingen/kiezen/", views.pupil_row, name="pupil_row"),
-    path("leerlingen/<int:pk>/inzage.pdf", export_views.pupil_export, name="pupil_export"),
     path("casussen/<int:pk>/", views.case_detail, name="detail"),
     path("casussen/<int:pk>/stap/<str:name>/", views.case_fire, name="fire"),
     path("casussen/<int:pk>/gesprek/<str:kind>/", views.talk, name="talk"),
@@ -22,5 +21,4 @@ urlpatterns = [
     path("casussen/<int:pk>/leerling/", views.case_add_pupil, name="add_pupil"),
     path("casussen/<int:pk>/bewijs/", views.evidence_add, name="evidence_add"),
     path("casussen/<int:pk>/bewijs/<int:evidence_pk>/", views.evidence_download, name="evidence"),
-    path("", include("cases.plan_urls")),
 ]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from audit import record_access
-from cases import queries, services
+from cases import hooks, queries, services
 from cases.access import may_open, pages_for, visible_cases, visible_pupils
 from cases.evidence import evidence_store
 from cases.forms import (
@@ -272,6 +272,7 @@ def case_detail(request, pk):
     talks = list(case.talks.filter(cycle=case.cycle).prefetch_related("versions"))
     context = {
         "case": case,
+        "case_panels": hooks.case_panels(),
         "case_pupils": case_pupils,
         "signs": [label for slug, label in WARNING_SIGNS if slug in case.warning_signs],
         "state_help": STATE_HELP[case.state],

@@ -13,9 +13,10 @@ import random
 
 from django.utils import timezone
 
-from cases import plans, services
-from cases.models import ActionPlan, PlanSignatory
 from cases.talks import TalkKind
+from plans import content as plans
+from plans import services as plan_services
+from plans.models import ActionPlan, PlanSignatory
 from schools.models import Membership, Role
 
 INK = (24, 45, 110, 255)
@@ -62,7 +63,9 @@ def draw_signature(name: str, rng: random.Random | None = None) -> bytes:
 def sign_on_screen(signatory: PlanSignatory, *, by, rng: random.Random | None = None):
     """Sign as the demo person would on the screen: staff themselves, parents on ``by``'s."""
     signer = signatory.user or by
-    return services.plan_sign(signatory, by=signer, signature=draw_signature(signatory.name, rng))
+    return plan_services.plan_sign(
+        signatory, by=signer, signature=draw_signature(signatory.name, rng)
+    )
 
 
 def upcoming_dates(clock, count: int, today: datetime.date) -> list[datetime.date]:
@@ -149,7 +152,7 @@ def demo_plan(case, *, teacher, victim, bully, rng: random.Random, clock) -> Act
             "begeleider volgt de planning.",
         },
     ]
-    return services.plan_create(
+    return plan_services.plan_create(
         case,
         by=teacher,
         agreements="We werken samen aan een veilige groep voor iedereen. Niemand wordt "

@@ -17,6 +17,11 @@ class NoblameConfig(AppConfig):
     verbose_name = _("No Blame-aanpak")
 
     def ready(self):
+        from cases import hooks
+        from noblame import services
         from schools.models import School
 
         post_save.connect(_new_school, sender=School, dispatch_uid="noblame_new_school")
+        hooks.case_transitioned.connect(services.on_case_transitioned, dispatch_uid="noblame")
+        hooks.provide("no_blame_outcome", services.case_outcome)
+        hooks.add_case_panel("noblame/_traject_panel.html")

@@ -24,8 +24,8 @@ from noblame import rules
 from schools.models import Pupil, School
 
 MAX_ROUNDS = 5
-GROUP_MIN, GROUP_MAX = 5, 8  # refused outside
-GROUP_ADVISED_MIN, GROUP_ADVISED_MAX = 6, 8  # warned outside
+GROUP_MIN, GROUP_MAX = rules.GROUP_MIN, rules.GROUP_MAX  # refused outside
+GROUP_ADVISED_MIN, GROUP_ADVISED_MAX = rules.GROUP_ADVISED_MIN, rules.GROUP_ADVISED_MAX
 
 
 class TrajectState(models.TextChoices):

@@ -38,13 +38,18 @@ TALK_HOLDER = Permission(
 )
 
 
+# The support group's size: refused outside GROUP_MIN–GROUP_MAX, warned outside the advice.
+GROUP_MIN, GROUP_MAX = 5, 8
+GROUP_ADVISED_MIN, GROUP_ADVISED_MAX = 6, 8
+# Member roles (``SupportGroupMember.Role``) that lean in: the "pesters" of the group.
+RINGLEADER, FOLLOWER = "ringleader", "follower"
+
+
 # --- the support group's size and mix ----------------------------------------------------
 
 
 def group_refusals(size: int) -> list[str]:
     """Why a group of ``size`` pupils may not be formed (outside 5–8)."""
-    from noblame.models import GROUP_MAX, GROUP_MIN
-
     if size < GROUP_MIN:
         return [
             _("Een steungroep heeft minstens %(min)d leerlingen; nu zijn het er %(n)d.")
@@ -60,8 +65,6 @@ def group_refusals(size: int) -> list[str]:
 
 def group_warnings(roles: list[str]) -> list[str]:
     """Advice on a group with these member roles: 6–8 pupils, about half ringleaders/followers."""
-    from noblame.models import GROUP_ADVISED_MAX, GROUP_ADVISED_MIN, SupportGroupMember
-
     warnings = []
     size = len(roles)
     if size and not GROUP_ADVISED_MIN <= size <= GROUP_ADVISED_MAX:
@@ -70,9 +73,7 @@ def group_warnings(roles: list[str]) -> list[str]:
             % {"min": GROUP_ADVISED_MIN, "max": GROUP_ADVISED_MAX, "n": size}
         )
     counts = Counter(roles)
-    leaning_in = (
-        counts[SupportGroupMember.Role.RINGLEADER] + counts[SupportGroupMember.Role.FOLLOWER]
-    )
+    leaning_in = counts[RINGLEADER] + counts[FOLLOWER]
     others = size - leaning_in
     # "Far from half": the two halves differ by more than two pupils.
     if size and abs(leaning_in - others) > 2:
@@ -101,14 +102,12 @@ def group_warnings(roles: list[str]) -> list[str]:
 
 
 def _prepared(traject) -> list[str]:
-    from noblame.models import Participant
-
     people = traject.preparation_list()
     problems = []
     roles = {p.role for p in people}
-    if Participant.Role.TEACHER not in roles:
+    if "teacher" not in roles:
         problems.append(_("Voeg de leerkracht toe die meedoet."))
-    if Participant.Role.IB not in roles:
+    if "ib" not in roles:
         problems.append(_("Voeg de intern begeleider toe die meedoet."))
     problems += [
         _("%(name)s heeft nog niet bevestigd de aanpak te kennen.")

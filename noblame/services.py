@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
 from cases import fsm
+from cases.models import State
 from cases.services import TransitionRefused, notify
 from cases.uploads import CheckedUpload, check_upload
 from noblame import rules
@@ -61,6 +62,24 @@ LETTER_MAX_BYTES = 10 * 1024 * 1024
 
 
 # --- transitions -------------------------------------------------------------------------
+
+
+# --- what the case asks of No Blame (cases.hooks) --------------------------------------
+
+
+def on_case_transitioned(sender, case, transition, source, target, by, **kwargs) -> None:
+    """A case that enters stap 3 gets its No Blame traject (inside the transition)."""
+    if target == State.SUPPORT_GROUP:
+        Traject.objects.create(case=case)
+
+
+def case_outcome(case) -> str | None:
+    """How the case's traject ended: "success", "ineffective", or None while it runs."""
+    state = Traject.objects.filter(case=case).values_list("state", flat=True).first()
+    return {
+        TrajectState.CLOSED_SUCCESS: "success",
+        TrajectState.CLOSED_INEFFECTIVE: "ineffective",
+    }.get(state)
 
 
 def transition_check(traject: Traject, name: str, user) -> list[str]:

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "schools",
     "cases",
     "noblame",
+    "plans",
+    "dossier",
     "auditlog",
     "audit",
     "axes",

@@ -16,4 +16,6 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("cases.urls")),
     path("", include("noblame.urls")),
+    path("", include("plans.urls")),
+    path("", include("dossier.urls")),
 ]

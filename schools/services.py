@@ -26,7 +26,12 @@ from schools.models import (
     School,
     SchoolClass,
 )
-from schools.scope import managed_guardians, may_edit_account, require_managed
+from schools.scope import (
+    managed_guardians,
+    managed_schools,
+    may_edit_account,
+    require_managed,
+)
 
 # Roles a beheerder may give at a school they manage.
 GRANTABLE_ROLES = (Role.TEACHER, Role.IB, Role.SMW, Role.DIRECTOR, Role.ADMIN)
@@ -121,8 +126,6 @@ GUARDIAN_FIELDS = ("first_name", "last_name", "email", "phone")
 def may_edit_guardian(user, guardian: Guardian) -> bool:
     """A guardian's own details (name, e-mail, phone) are shared by every school where they
     have a child: only a beheerder of all those schools may change them."""
-    from schools.scope import managed_schools
-
     schools = set(guardian.pupils.values_list("school_id", flat=True))
     return schools <= set(managed_schools(user).values_list("pk", flat=True))
 

@@ -28,9 +28,10 @@ def build_plan():
 
     from cases import services
     from cases.models import CasePupil, Place, ReporterKind, State
-    from cases.plan_demo import draw_signature
-    from cases.plans import party_slots
     from cases.talks import TalkKind
+    from demo.plans import draw_signature
+    from plans import services as plan_services
+    from plans.content import party_slots
     from schools.models import (
         Guardian,
         GuardianRelation,
@@ -81,7 +82,7 @@ def build_plan():
         {"party": slot["party"], "pupil": slot["pupil"], "text": "Een afspraak. " * 12}
         for slot in party_slots(case)
     ]
-    plan = services.plan_create(
+    plan = plan_services.plan_create(
         case,
         by=teacher,
         agreements="Niemand wordt buitengesloten, uitgelachen of online belachelijk gemaakt.",
@@ -103,7 +104,7 @@ def build_plan():
         activities=["frog_quartet", "books"],
     )
     for signatory in plan.signatories.all():
-        services.plan_sign(
+        plan_services.plan_sign(
             signatory, by=signatory.user or teacher, signature=draw_signature(signatory.name)
         )
     plan.refresh_from_db()
@@ -122,7 +123,7 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 
     plan = build_plan()  # locks the plan: one render already happened here
-    from cases.documents import render_plan_pdf
+    from plans.documents import render_plan_pdf
 
     wall, cpu = [], []
     for _n in range(runs):

@@ -6,6 +6,7 @@ from cases import services
 from cases.models import State
 from cases.talks import TalkKind
 from demo.plans import draw_signature
+from plans import services as plan_services
 from tests.walk import PATHS, new_case, satisfy, walk
 
 PLANNING = [
@@ -48,13 +49,13 @@ def full_plan(case, people, **changes):
         "activities_other": "Een maatje voor de grote pauze.",
     }
     content.update(changes)
-    return services.plan_create(case, by=people["ib"], **content)
+    return plan_services.plan_create(case, by=people["ib"], **content)
 
 
 def sign_all(plan, people):
     """Everyone signs on the screen: staff themselves, parents on the teacher's screen."""
     for signatory in plan.signatories.all():
-        services.plan_sign(
+        plan_services.plan_sign(
             signatory,
             by=signatory.user or people["teacher5"],
             signature=draw_signature(signatory.name),

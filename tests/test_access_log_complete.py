@@ -189,12 +189,12 @@ def test_the_plan_form_writes_one_record_on_the_latest_plan(client, served):
     latest = case.plans.order_by("-version").first()
 
     status, records = records_of(
-        client, User.objects.get(username="ib"), reverse("cases:plan_edit", args=[case.pk])
+        client, User.objects.get(username="ib"), reverse("plans:edit", args=[case.pk])
     )
 
     assert status == 200
     assert [(r.object_type, r.object_id, r.action, r.school_id) for r in records] == [
-        ("cases.actionplan", str(latest.pk), "view", case.school_id)
+        ("plans.actionplan", str(latest.pk), "view", case.school_id)
     ]
 
 
@@ -202,7 +202,7 @@ def test_the_plan_form_of_a_case_without_a_plan_records_the_case(client, served)
     ib = User.objects.get(username="ib")
     case = Case.objects.filter(pk__in=visible_cases(ib), plans__isnull=True).first()
 
-    status, records = records_of(client, ib, reverse("cases:plan_edit", args=[case.pk]))
+    status, records = records_of(client, ib, reverse("plans:edit", args=[case.pk]))
 
     assert status == 200
     assert [(r.object_type, r.object_id, r.action, r.school_id) for r in records] == [
@@ -211,7 +211,7 @@ def test_the_plan_form_of_a_case_without_a_plan_records_the_case(client, served)
 
 
 def test_the_plan_form_refused_writes_no_record(client, served):
-    url = reverse("cases:plan_edit", args=[served["plan"].case_id])
+    url = reverse("plans:edit", args=[served["plan"].case_id])
 
     status, records = records_of(client, User.objects.get(username="smw"), url)
 

@@ -21,8 +21,9 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.access import visible_cases
-from cases.models import Evidence, PlanScan, PlanSignatory
+from cases.models import Evidence
 from noblame.models import Participant, SupportGroupMember, Traject
+from plans.models import PlanScan, PlanSignatory
 from schools import importing
 from schools.models import Membership, Pupil, Role
 
@@ -125,14 +126,14 @@ TABLE = {
             "POST": "302 405 405 405 405 405 405 405 302",
         },
     ),
-    "cases:pupil_export": (
+    "dossier:export": (
         lambda w: [w["pupil"].pk],
         {
             "GET": "302 404 404 200 404 200 404 404 302",
             "POST": "405 405 405 405 405 405 405 405 405",
         },
     ),
-    "cases:dossier": (
+    "dossier:pupil": (
         lambda w: [w["pupil"].pk],
         {
             "GET": "302 200 404 200 200 200 404 404 302",
@@ -202,56 +203,56 @@ TABLE = {
             "POST": "302 405 405 405 405 405 405 405 302",
         },
     ),
-    "cases:plan_edit": (
+    "plans:edit": (
         lambda w: [w["plan"].case_id],
         {
             "GET": "302 200 404 200 403 403 404 404 302",
             "POST": "302 200 404 200 403 403 404 404 302",
         },
     ),
-    "cases:plan": (
+    "plans:detail": (
         lambda w: [w["plan"].pk],
         {
             "GET": "302 200 404 200 200 200 404 404 302",
             "POST": "302 405 405 405 405 405 405 405 302",
         },
     ),
-    "cases:plan_sign": (
+    "plans:sign": (
         lambda w: [w["open_signatory"].plan_id, w["open_signatory"].pk],
         {
             "GET": "302 200 404 200 302 302 404 404 302",
             "POST": "302 200 404 200 302 302 404 404 302",
         },
     ),
-    "cases:plan_scan": (
+    "plans:scan": (
         lambda w: [w["open_signatory"].plan_id],
         {
             "GET": "302 200 404 200 403 403 404 404 302",
             "POST": "302 200 404 200 403 403 404 404 302",
         },
     ),
-    "cases:plan_pdf": (
+    "plans:pdf": (
         lambda w: [w["plan"].pk],
         {
             "GET": "302 200 404 200 200 200 404 404 302",
             "POST": "302 405 405 405 405 405 405 405 302",
         },
     ),
-    "cases:plan_print": (
+    "plans:print": (
         lambda w: [w["plan"].pk],
         {
             "GET": "302 200 404 200 200 200 404 404 302",
             "POST": "302 405 405 405 405 405 405 405 302",
         },
     ),
-    "cases:plan_signature": (
+    "plans:signature": (
         lambda w: [w["signatory"].pk],
         {
             "GET": "302 200 404 200 200 200 404 404 302",
             "POST": "302 405 405 405 405 405 405 405 302",
         },
     ),
-    "cases:plan_scan_file": (
+    "plans:scan_file": (
         lambda w: [w["scan"].pk],
         {
             "GET": "302 200 404 200 200 200 404 404 302",
@@ -651,12 +652,12 @@ def test_teacher_of_another_class_gets_404_on_everything_of_the_case(client, set
     client.force_login(User.objects.get(username="leerkracht2"))
     urls = [
         reverse("cases:detail", args=[world["case"].pk]),
-        reverse("cases:plan", args=[world["plan"].pk]),
-        reverse("cases:plan_pdf", args=[world["plan"].pk]),
-        reverse("cases:plan_signature", args=[world["signatory"].pk]),
-        reverse("cases:plan_scan_file", args=[world["scan"].pk]),
+        reverse("plans:detail", args=[world["plan"].pk]),
+        reverse("plans:pdf", args=[world["plan"].pk]),
+        reverse("plans:signature", args=[world["signatory"].pk]),
+        reverse("plans:scan_file", args=[world["scan"].pk]),
         reverse("cases:evidence", args=[world["evidence"].case_id, world["evidence"].pk]),
-        reverse("cases:dossier", args=[world["pupil"].pk]),
+        reverse("dossier:pupil", args=[world["pupil"].pk]),
         reverse("noblame:traject", args=[world["case"].pk]),
         reverse("noblame:print", args=[world["case"].pk, "hulpbriefjes"]),
     ]

@@ -61,7 +61,7 @@ def test_superuser_reaches_the_admin(client, db):
 
 def test_no_case_content_is_registered_in_the_admin():
     labels = {model._meta.label_lower for model in admin.site._registry}
-    content_apps = {"cases", "noblame", "auditlog"}
+    content_apps = {"cases", "noblame", "plans", "dossier", "auditlog"}
     content = {label for label in labels if label.split(".")[0] in content_apps}
 
     assert content <= {"noblame.guidance", "noblame.schoolsettings"}

@@ -13,11 +13,12 @@ from django.conf import settings
 from PIL import Image
 
 from cases import documents
-from cases.documents import render_pdf, render_plan_pdf
-from cases.dossier_export import render_dossier_pdf
+from cases.documents import render_pdf
 from cases.models import State
+from dossier.export import render_dossier_pdf
 from noblame import printables
 from noblame.models import Traject, TrajectState
+from plans.documents import PLAN_STYLESHEETS, render_plan_pdf
 from tests.noblame_walk import record_meeting, record_victim_talk, walk_traject
 from tests.plan_helpers import case_in_stap4, full_plan
 from tests.walk import new_case, walk
@@ -138,9 +139,9 @@ def test_stylesheets_and_fonts_are_prepared_once_per_process(monkeypatch):
     monkeypatch.setattr("weasyprint.text.fonts.FontConfiguration", fonts)
 
     for _n in range(3):
-        render_pdf("<p>Een plan</p>", stylesheets=documents.PLAN_STYLESHEETS)
+        render_pdf("<p>Een plan</p>", stylesheets=PLAN_STYLESHEETS)
 
-    assert css.call_count == len(documents.PLAN_STYLESHEETS)
+    assert css.call_count == len(PLAN_STYLESHEETS)
     assert fonts.call_count == 1
 
 

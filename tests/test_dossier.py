@@ -4,9 +4,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from cases import services
 from cases.access import dossier_pupils
-from cases.models import DossierEntry, State
+from cases.models import State
+from dossier import services as dossier_services
+from dossier.models import DossierEntry
 from tests.plan_helpers import case_in_stap4, full_plan, sign_all
 from tests.walk import new_case, walk
 
@@ -27,7 +28,7 @@ def test_dossier_lists_entries_newest_first_across_cases(client, school, people,
         sign_all(full_plan(later, people), people)
     client.force_login(people["ib"])
 
-    html = client.get(reverse("cases:dossier", args=[victim.pk])).content.decode()
+    html = client.get(reverse("dossier:pupil", args=[victim.pk])).content.decode()
 
     plan_entry = html.index("Plan van aanpak versie 1 is door iedereen getekend")
     one_off_entry = html.index("Eenmalig incident besproken")
@@ -39,9 +40,9 @@ def test_dossier_lists_entries_newest_first_across_cases(client, school, people,
 def test_dossier_links_the_filed_pdf(client, signed, people, victim):
     client.force_login(people["teacher5"])
 
-    html = client.get(reverse("cases:dossier", args=[victim.pk])).content.decode()
+    html = client.get(reverse("dossier:pupil", args=[victim.pk])).content.decode()
 
-    assert reverse("cases:plan_pdf", args=[signed.pk]) in html
+    assert reverse("plans:pdf", args=[signed.pk]) in html
 
 
 def test_stap_10_adds_a_closing_entry_that_refers_to_the_plan(
@@ -51,17 +52,17 @@ def test_stap_10_adds_a_closing_entry_that_refers_to_the_plan(
     client.force_login(people["ib"])
 
     entry = DossierEntry.objects.get(pupil=bully, case=case, kind=DossierEntry.Kind.CLOSING)
-    html = client.get(reverse("cases:dossier", args=[bully.pk])).content.decode()
+    html = client.get(reverse("dossier:pupil", args=[bully.pk])).content.decode()
 
     assert entry.plan == case.plans.get()
-    assert reverse("cases:plan_pdf", args=[entry.plan_id]) in html
+    assert reverse("plans:pdf", args=[entry.plan_id]) in html
 
 
 @pytest.mark.parametrize(("who", "status"), [("teacher7", 404), ("ib_other", 404), ("smw", 200)])
 def test_dossier_only_for_who_may_see_the_pupil(client, signed, people, victim, who, status):
     client.force_login(people[who])
 
-    response = client.get(reverse("cases:dossier", args=[victim.pk]))
+    response = client.get(reverse("dossier:pupil", args=[victim.pk]))
 
     assert response.status_code == status
 
@@ -83,9 +84,11 @@ def test_the_director_sees_every_dossier_of_the_school(people, victim, bully):
 
 
 def test_dossier_shows_a_note_outside_any_case(client, signed, people, victim):
-    services.dossier_add(victim, DossierEntry.Kind.NOTE, "Los van een casus.", by=people["ib"])
+    dossier_services.dossier_add(
+        victim, DossierEntry.Kind.NOTE, "Los van een casus.", by=people["ib"]
+    )
     client.force_login(people["teacher5"])
 
-    html = client.get(reverse("cases:dossier", args=[victim.pk])).content.decode()
+    html = client.get(reverse("dossier:pupil", args=[victim.pk])).content.decode()
 
     assert "Los van een casus." in html

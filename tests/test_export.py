@@ -8,9 +8,10 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from cases import services
-from cases.dossier_export import Pseudonyms, dossier_context, render_dossier_pdf
 from cases.models import CasePupil, State
 from cases.talks import TalkKind
+from dossier import services as dossier_services
+from dossier.export import Pseudonyms, dossier_context, render_dossier_pdf
 from tests.conftest import make_pupil
 from tests.walk import answers, new_case, walk
 
@@ -45,7 +46,7 @@ def case(school, people, victim, bully, follower):
 
 
 def url(pupil):
-    return reverse("cases:pupil_export", args=[pupil.pk])
+    return reverse("dossier:export", args=[pupil.pk])
 
 
 @pytest.mark.django_db
@@ -134,7 +135,7 @@ def test_deactivated_ib_gets_no_pdf(client, people, victim):
 def test_unknown_pupil_is_404(client, people):
     client.force_login(people["ib"])
 
-    assert client.get(reverse("cases:pupil_export", args=[99999])).status_code == 404
+    assert client.get(reverse("dossier:export", args=[99999])).status_code == 404
 
 
 @pytest.mark.django_db
@@ -170,7 +171,9 @@ def test_pupil_without_cases_gets_a_short_document(school, groep5, people):
 
 @pytest.mark.django_db
 def test_every_dossier_entry_is_in_it(school, groep5, people, victim):
-    services.dossier_add(victim, "note", "Gesprek met moeder over de overstap.", by=people["ib"])
+    dossier_services.dossier_add(
+        victim, "note", "Gesprek met moeder over de overstap.", by=people["ib"]
+    )
 
     text = pdf_text(render_dossier_pdf(victim))
 

@@ -347,16 +347,17 @@ def test_huge_id_in_a_multiple_choice(client, people, case_at):
 def test_changing_a_coach_the_signed_plan_names(client, people, case_at):
     from cases import services
     from demo.plans import draw_signature
+    from plans import services as plan_services
 
     case = case_at(State.ACTION_PLAN)
     ib = people["ib"]
-    plan = services.plan_create(
+    plan = plan_services.plan_create(
         case,
         by=ib,
         coach_bully=people["teacher5"],
         signatories=[{"name": "Ingrid Bakker", "role": "intern begeleider", "user": ib}],
     )
-    services.plan_sign(plan.signatories.get(), by=ib, signature=draw_signature("Ingrid"))
+    plan_services.plan_sign(plan.signatories.get(), by=ib, signature=draw_signature("Ingrid"))
     services.case_transition(case, "start_coaching", by=ib)
     client.force_login(ib)
 

@@ -2,9 +2,10 @@
 
 import pytest
 
-from cases import services
-from cases.models import DossierEntry, PlanDocument, PlanSignatory
 from demo.plans import draw_signature
+from dossier.models import DossierEntry
+from plans import services as plan_services
+from plans.models import PlanDocument, PlanSignatory
 from tests.plan_helpers import case_in_stap4, full_plan
 from tests.test_concurrency import run_together
 
@@ -16,12 +17,12 @@ def test_last_two_signatures_at_once_lock_the_plan_once(school, people, victim, 
     plan = full_plan(case, people)
     *first, one, two = list(plan.signatories.all())
     for signatory in first:
-        services.plan_sign(
+        plan_services.plan_sign(
             signatory, by=signatory.user or people["teacher5"], signature=draw_signature("x")
         )
 
     def sign(signatory):
-        return lambda: services.plan_sign(
+        return lambda: plan_services.plan_sign(
             PlanSignatory.objects.get(pk=signatory.pk),
             by=signatory.user or people["teacher5"],
             signature=draw_signature(signatory.name),
@@ -45,7 +46,7 @@ def test_the_same_signature_twice_at_once_is_kept_once(school, people, victim, b
     parent = plan.signatories.filter(guardian__isnull=False).first()
 
     def sign():
-        return services.plan_sign(
+        return plan_services.plan_sign(
             PlanSignatory.objects.get(pk=parent.pk),
             by=people["teacher5"],
             signature=draw_signature(parent.name),

@@ -2,7 +2,8 @@
 
 import hashlib
 
-from cases.models import Case, DossierEntry, State
+from cases.models import Case, State
+from dossier.models import DossierEntry
 
 
 def test_a_closed_demo_case_has_its_plan_signed_on_screen_and_filed(seeded):

@@ -6,7 +6,7 @@ import io
 import pypdf
 import pytest
 
-from cases.documents import render_plan_pdf
+from plans.documents import render_plan_pdf
 from tests.plan_helpers import case_in_stap4, full_plan, sign_all
 
 

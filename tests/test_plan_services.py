@@ -6,18 +6,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from cases import services
-from cases.models import (
-    ActionPlan,
-    DossierEntry,
-    PlanAgreement,
-    PlanDocument,
-    PlanLocked,
-    PlanSignatory,
-    State,
-    Talk,
-)
+from cases.models import State, Talk
 from cases.talks import TalkKind
 from demo.plans import draw_signature
+from dossier.models import DossierEntry
+from plans import services as plan_services
+from plans.models import ActionPlan, PlanAgreement, PlanDocument, PlanLocked, PlanSignatory
 from tests.plan_helpers import case_in_stap4, full_plan, sign_all, walk_on
 from tests.walk import satisfy
 
@@ -63,7 +57,7 @@ def test_a_stranger_cannot_be_a_signatory(stap4, people, ib_other):
 
 def test_only_teacher_or_ib_write_a_plan(stap4, people):
     with pytest.raises(PermissionDenied):
-        services.plan_create(stap4, by=people["smw"], agreements="x")
+        plan_services.plan_create(stap4, by=people["smw"], agreements="x")
 
 
 def test_a_plan_belongs_to_stap_4_to_10(school, people, victim, bully):
@@ -72,14 +66,14 @@ def test_a_plan_belongs_to_stap_4_to_10(school, people, victim, bully):
     case = new_case(school, people["teacher5"], victim, bully)
 
     with pytest.raises(ValidationError):
-        services.plan_create(case, by=people["teacher5"], agreements="x")
+        plan_services.plan_create(case, by=people["teacher5"], agreements="x")
 
 
 def test_signing_records_png_name_role_and_time(stap4, people):
     plan = full_plan(stap4, people)
     signatory = plan.signatories.get(user=people["teacher5"])
 
-    services.plan_sign(signatory, by=people["teacher5"], signature=draw_signature("Anna"))
+    plan_services.plan_sign(signatory, by=people["teacher5"], signature=draw_signature("Anna"))
 
     signatory.refresh_from_db()
     assert signatory.signed_at is not None
@@ -93,7 +87,7 @@ def test_staff_sign_only_for_themselves(stap4, people):
     signatory = plan.signatories.get(user=people["teacher5"])
 
     with pytest.raises(PermissionDenied):
-        services.plan_sign(signatory, by=people["ib"], signature=draw_signature("x"))
+        plan_services.plan_sign(signatory, by=people["ib"], signature=draw_signature("x"))
 
     signatory.refresh_from_db()
     assert signatory.signed_at is None
@@ -104,8 +98,8 @@ def test_a_parent_signs_on_the_screen_of_the_teacher_not_the_smw(stap4, people):
     parent = plan.signatories.filter(guardian__isnull=False).first()
 
     with pytest.raises(PermissionDenied):
-        services.plan_sign(parent, by=people["smw"], signature=draw_signature("x"))
-    services.plan_sign(parent, by=people["teacher5"], signature=draw_signature("x"))
+        plan_services.plan_sign(parent, by=people["smw"], signature=draw_signature("x"))
+    plan_services.plan_sign(parent, by=people["teacher5"], signature=draw_signature("x"))
 
     parent.refresh_from_db()
     assert parent.recorded_by == people["teacher5"]
@@ -121,7 +115,7 @@ def test_a_signature_must_be_a_real_png(stap4, people, data):
     signatory = plan.signatories.get(user=people["teacher5"])
 
     with pytest.raises(ValidationError):
-        services.plan_sign(signatory, by=people["teacher5"], signature=data)
+        plan_services.plan_sign(signatory, by=people["teacher5"], signature=data)
 
 
 def test_an_empty_drawing_is_refused(stap4, people):
@@ -134,7 +128,7 @@ def test_an_empty_drawing_is_refused(stap4, people):
     plan = full_plan(stap4, people)
 
     with pytest.raises(ValidationError):
-        services.plan_sign(
+        plan_services.plan_sign(
             plan.signatories.get(user=people["teacher5"]),
             by=people["teacher5"],
             signature=blank.getvalue(),
@@ -145,13 +139,13 @@ def test_the_plan_locks_when_the_last_signature_is_in(stap4, people):
     plan = full_plan(stap4, people)
     *first, last = list(plan.signatories.all())
     for signatory in first:
-        services.plan_sign(
+        plan_services.plan_sign(
             signatory, by=signatory.user or people["teacher5"], signature=draw_signature("x")
         )
     plan.refresh_from_db()
     assert plan.locked_at is None
 
-    services.plan_sign(last, by=last.user or people["teacher5"], signature=draw_signature("x"))
+    plan_services.plan_sign(last, by=last.user or people["teacher5"], signature=draw_signature("x"))
 
     plan.refresh_from_db()
     assert plan.locked_at is not None
@@ -161,7 +155,7 @@ def test_a_locked_plan_refuses_edits(stap4, people):
     plan = sign_all(full_plan(stap4, people), people)
 
     with pytest.raises(PlanLocked):
-        services.plan_update(plan, by=people["ib"], agreements="Anders.")
+        plan_services.plan_update(plan, by=people["ib"], agreements="Anders.")
     plan.agreements = "Stiekem anders."
     with pytest.raises(PlanLocked):
         plan.save()
@@ -179,7 +173,9 @@ def test_a_locked_plan_refuses_edits(stap4, people):
 def test_a_draft_nobody_signed_can_change_in_place(stap4, people):
     plan = full_plan(stap4, people)
 
-    services.plan_update(plan, by=people["ib"], agreements="Nieuw.", registration="In de casus.")
+    plan_services.plan_update(
+        plan, by=people["ib"], agreements="Nieuw.", registration="In de casus."
+    )
 
     plan.refresh_from_db()
     assert (plan.version, plan.agreements) == (1, "Nieuw.")
@@ -188,12 +184,12 @@ def test_a_draft_nobody_signed_can_change_in_place(stap4, people):
 
 def test_a_signed_draft_cannot_change_in_place(stap4, people):
     plan = full_plan(stap4, people)
-    services.plan_sign(
+    plan_services.plan_sign(
         plan.signatories.get(user=people["ib"]), by=people["ib"], signature=draw_signature("x")
     )
 
     with pytest.raises(PlanLocked):
-        services.plan_update(plan, by=people["ib"], agreements="Nieuw.")
+        plan_services.plan_update(plan, by=people["ib"], agreements="Nieuw.")
 
 
 def test_a_new_version_needs_new_signatures_and_old_ones_stay(stap4, people):
@@ -215,7 +211,7 @@ def test_an_older_version_cannot_be_signed(stap4, people):
     full_plan(stap4, people, agreements="Versie 2.")
 
     with pytest.raises(ValidationError):
-        services.plan_sign(
+        plan_services.plan_sign(
             first.signatories.get(user=people["ib"]), by=people["ib"], signature=draw_signature("x")
         )
 
@@ -328,7 +324,7 @@ def test_paper_signatures_from_a_scan_lock_the_plan(stap4, people):
     plan = full_plan(stap4, people)
     scan = SimpleUploadedFile("getekend.pdf", b"%PDF-1.7 scan", content_type="application/pdf")
 
-    services.plan_sign_paper(
+    plan_services.plan_sign_paper(
         plan, by=people["teacher5"], upload=scan, signatories=plan.signatories.all()
     )
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cases.models import ActionPlan, PlanSignatory
 from demo.plans import draw_signature
+from plans.models import ActionPlan, PlanSignatory
 from tests.plan_helpers import case_in_stap4, full_plan, sign_all
 
 PASSWORD = "a-long-test-pass"  # tests.conftest.make_user
@@ -29,7 +29,7 @@ def data_url(name="Anna"):
 
 
 def plan_form_data(case, **extra):
-    from cases.plans import signatory_candidates
+    from plans.content import signatory_candidates
 
     data = {
         "agreements": "Samen zorgen we voor een veilige groep.",
@@ -55,14 +55,14 @@ def test_case_page_offers_to_write_the_plan(client, stap4, people):
 
     html = client.get(reverse("cases:detail", args=[stap4.pk])).content.decode()
 
-    assert reverse("cases:plan_edit", args=[stap4.pk]) in html
+    assert reverse("plans:edit", args=[stap4.pk]) in html
     assert "Plan van aanpak opstellen" in html
 
 
 def test_plan_form_proposes_the_planning_of_stap_6_to_10(client, stap4, people):
     client.force_login(people["teacher5"])
 
-    html = client.get(reverse("cases:plan_edit", args=[stap4.pk])).content.decode()
+    html = client.get(reverse("plans:edit", args=[stap4.pk])).content.decode()
 
     assert "Stap 6: gesprek met de pester" in html
     assert "Stap 10: afsluitend gesprek" in html
@@ -72,11 +72,11 @@ def test_plan_form_proposes_the_planning_of_stap_6_to_10(client, stap4, people):
 def test_writing_a_plan_saves_version_1(client, stap4, people):
     client.force_login(people["teacher5"])
 
-    response = client.post(reverse("cases:plan_edit", args=[stap4.pk]), plan_form_data(stap4))
+    response = client.post(reverse("plans:edit", args=[stap4.pk]), plan_form_data(stap4))
 
     plan = ActionPlan.objects.get(case=stap4)
     assert response.status_code == 302
-    assert response["Location"] == reverse("cases:plan", args=[plan.pk])
+    assert response["Location"] == reverse("plans:detail", args=[plan.pk])
     assert list(plan.talks.values_list("kind", "participants")) == [("bully", "leerkracht en Daan")]
     assert plan.party_agreements.get().text == "Sanne meldt het meteen."
     assert plan.signatories.count() == 4
@@ -86,7 +86,7 @@ def test_bad_plan_form_says_so_in_dutch_and_saves_nothing(client, stap4, people)
     client.force_login(people["teacher5"])
     data = plan_form_data(stap4, signatories=[], **{"talks-0-planned_on": "morgen"})
 
-    response = client.post(reverse("cases:plan_edit", args=[stap4.pk]), data)
+    response = client.post(reverse("plans:edit", args=[stap4.pk]), data)
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -99,7 +99,7 @@ def test_changing_a_signed_plan_makes_version_2(client, stap4, people, plan):
     sign_all(plan, people)
     client.force_login(people["ib"])
 
-    client.post(reverse("cases:plan_edit", args=[stap4.pk]), plan_form_data(stap4))
+    client.post(reverse("plans:edit", args=[stap4.pk]), plan_form_data(stap4))
 
     assert list(stap4.plans.values_list("version", flat=True)) == [1, 2]
 
@@ -108,13 +108,13 @@ def test_changing_a_signed_plan_makes_version_2(client, stap4, people, plan):
 def test_plan_form_refused_to_others(client, stap4, people, who, status):
     client.force_login(people[who])
 
-    response = client.get(reverse("cases:plan_edit", args=[stap4.pk]))
+    response = client.get(reverse("plans:edit", args=[stap4.pk]))
 
     assert response.status_code == status
 
 
 def sign_url(plan, signatory):
-    return reverse("cases:plan_sign", args=[plan.pk, signatory.pk])
+    return reverse("plans:sign", args=[plan.pk, signatory.pk])
 
 
 def test_staff_signature_needs_the_right_password(client, plan, people):
@@ -191,7 +191,7 @@ def test_sign_page_loads_the_pad_from_the_project_without_inline_script(client, 
 
 def scan_post(client, plan, content, name="getekend.pdf"):
     return client.post(
-        reverse("cases:plan_scan", args=[plan.pk]),
+        reverse("plans:scan", args=[plan.pk]),
         {
             "scan": SimpleUploadedFile(name, content),
             "signatories": [str(s.pk) for s in plan.signatories.all()],
@@ -234,7 +234,7 @@ def test_pdf_download_is_the_stored_file_as_attachment(client, plan, people):
     sign_all(plan, people)
     client.force_login(people["teacher5"])
 
-    response = client.get(reverse("cases:plan_pdf", args=[plan.pk]))
+    response = client.get(reverse("plans:pdf", args=[plan.pk]))
 
     assert response["Content-Disposition"] == (
         f'attachment; filename="plan-van-aanpak-{plan.case.reference}-v1.pdf"'
@@ -246,14 +246,14 @@ def test_pdf_download_is_the_stored_file_as_attachment(client, plan, people):
 def test_a_draft_downloads_as_concept(client, plan, people):
     client.force_login(people["ib"])
 
-    response = client.get(reverse("cases:plan_pdf", args=[plan.pk]))
+    response = client.get(reverse("plans:pdf", args=[plan.pk]))
 
     assert response.content.startswith(b"%PDF")
     assert "-concept.pdf" in response["Content-Disposition"]
 
 
 @pytest.mark.parametrize("who", ["teacher7", "ib_other", "inactive_ib"])
-@pytest.mark.parametrize("view", ["cases:plan", "cases:plan_pdf", "cases:plan_print"])
+@pytest.mark.parametrize("view", ["plans:detail", "plans:pdf", "plans:print"])
 def test_plan_pages_are_refused_to_who_may_not_see_the_case(client, plan, people, who, view):
     sign_all(plan, people)
     client.force_login(people[who])
@@ -267,7 +267,7 @@ def test_plan_pages_are_refused_to_who_may_not_see_the_case(client, plan, people
 def test_signature_image_only_for_who_may_see_the_case(client, plan, people):
     sign_all(plan, people)
     signatory = plan.signatories.first()
-    url = reverse("cases:plan_signature", args=[signatory.pk])
+    url = reverse("plans:signature", args=[signatory.pk])
 
     client.force_login(people["teacher7"])
     assert client.get(url).status_code == 404
@@ -283,30 +283,30 @@ def test_scan_download_refused_to_another_school(client, plan, people):
     scan = plan.scans.get()
 
     client.force_login(people["ib_other"])
-    assert client.get(reverse("cases:plan_scan_file", args=[scan.pk])).status_code == 404
+    assert client.get(reverse("plans:scan_file", args=[scan.pk])).status_code == 404
 
 
 def test_print_view_for_parents(client, plan, people):
     sign_all(plan, people)
     client.force_login(people["teacher5"])
 
-    html = client.get(reverse("cases:plan_print", args=[plan.pk])).content.decode()
+    html = client.get(reverse("plans:print", args=[plan.pk])).content.decode()
 
     assert "Afdrukken" in html
     assert "Daan laat Sanne met rust op het plein." in html
-    assert reverse("cases:plan_signature", args=[plan.signatories.first().pk]) in html
+    assert reverse("plans:signature", args=[plan.signatories.first().pk]) in html
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
 
 
 def test_downloads_are_get_only(client, plan, people):
     client.force_login(people["teacher5"])
 
-    assert client.post(reverse("cases:plan_pdf", args=[plan.pk])).status_code == 405
+    assert client.post(reverse("plans:pdf", args=[plan.pk])).status_code == 405
 
 
 def test_panel_shows_who_signed_and_who_not(client, stap4, plan, people):
     teacher = plan.signatories.get(user=people["teacher5"])
-    from cases import services
+    from plans import services
 
     services.plan_sign(teacher, by=people["teacher5"], signature=draw_signature("Anna"))
     client.force_login(people["ib"])
@@ -315,7 +315,4 @@ def test_panel_shows_who_signed_and_who_not(client, stap4, plan, people):
 
     assert "getekend" in html
     assert "nog niet getekend" in html
-    assert (
-        reverse("cases:plan_sign", args=[plan.pk, plan.signatories.get(user=people["ib"]).pk])
-        in html
-    )
+    assert reverse("plans:sign", args=[plan.pk, plan.signatories.get(user=people["ib"]).pk]) in html

@@ -8,10 +8,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cases import services
-from cases.models import CasePupil, DossierEntry, Notification, Recurrence, State, Talk
+from cases.models import CasePupil, Notification, Recurrence, State, Talk
 from cases.services import TransitionRefused
 from cases.talks import TalkKind
+from dossier.models import DossierEntry
 from noblame.models import Traject
+from plans import services as plan_services
 from tests.walk import answers, new_case, record, satisfy, walk
 
 
@@ -263,4 +265,4 @@ def test_signed_plan_locks_and_refuses_another_signature(case, people):
 
     assert plan.locked_at is not None
     with pytest.raises(ValidationError):
-        services.plan_sign(plan.signatories.first(), by=people["ib"])
+        plan_services.plan_sign(plan.signatories.first(), by=people["ib"])

@@ -14,10 +14,12 @@ from pypdf import PdfReader
 
 from cases import services
 from cases.access import dossier_schools
-from cases.dossier_export import render_dossier_pdf
-from cases.models import CasePupil, DossierEntry, Place, ReporterKind, State
-from cases.retention import purge_expired
+from cases.models import CasePupil, Place, ReporterKind, State
 from cases.talks import TalkKind
+from dossier import services as dossier_services
+from dossier.export import render_dossier_pdf
+from dossier.models import DossierEntry
+from dossier.retention import purge_expired
 from schools.models import Membership, Pupil, Role, SchoolClass
 from tests.conftest import make_pupil, make_user
 from tests.walk import answers, walk
@@ -35,11 +37,11 @@ def pdf_text(data: bytes) -> str:
 
 
 def dossier_url(pupil):
-    return reverse("cases:dossier", args=[pupil.pk])
+    return reverse("dossier:pupil", args=[pupil.pk])
 
 
 def export_url(pupil):
-    return reverse("cases:pupil_export", args=[pupil.pk])
+    return reverse("dossier:export", args=[pupil.pk])
 
 
 def log_case(school, by, victim, bully, description):
@@ -84,7 +86,7 @@ def old_case(school, people, victim, bully):
         notes=OLD_TALK_NOTES,
         pupils=[victim],
     )
-    services.dossier_add(victim, DossierEntry.Kind.NOTE, OLD_NOTE, by=people["ib"])
+    dossier_services.dossier_add(victim, DossierEntry.Kind.NOTE, OLD_NOTE, by=people["ib"])
     return case
 
 
@@ -102,7 +104,7 @@ def moved(old_case, victim, other_school, groep6_kompas, teacher_kompas, ib_othe
         State.ONE_OFF_REVIEW,
         {"teacher5": teacher_kompas, "ib": ib_other},
     )
-    services.dossier_add(victim, DossierEntry.Kind.NOTE, NEW_NOTE, by=ib_other)
+    dossier_services.dossier_add(victim, DossierEntry.Kind.NOTE, NEW_NOTE, by=ib_other)
     return new_case
 
 
@@ -200,9 +202,9 @@ def test_old_school_keeps_its_entries_under_its_own_retention(
     """The pupil comes to school 2 as a new record (the import): the old record expires at
     school 1 on its own; the new school's record and entries stay."""
     old = make_pupil(school, None, "Lotte", "Smit")
-    services.dossier_add(old, DossierEntry.Kind.NOTE, OLD_NOTE, by=people["ib"])
+    dossier_services.dossier_add(old, DossierEntry.Kind.NOTE, OLD_NOTE, by=people["ib"])
     new = make_pupil(other_school, groep6_kompas, "Lotte", "Smit")
-    services.dossier_add(new, DossierEntry.Kind.NOTE, NEW_NOTE, by=ib_other)
+    dossier_services.dossier_add(new, DossierEntry.Kind.NOTE, NEW_NOTE, by=ib_other)
     Pupil.objects.filter(pk=old.pk).update(left_on=datetime.date(2020, 7, 10))
 
     purge_expired(years=2, apply=True, today=datetime.date(2026, 11, 20))
@@ -266,7 +268,7 @@ def test_the_school_of_a_new_entry_is_filled_in(
     assert old_note.school == old_case.school
     assert new_note.school == other_school
     assert new_one_off.school == other_school
-    later = services.dossier_add(
+    later = dossier_services.dossier_add(
         victim, DossierEntry.Kind.NOTE, "Nog een.", case=old_case, by=people["ib"]
     )
     assert later.school == old_case.school

@@ -9,20 +9,10 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from cases import services
 from cases.evidence import evidence_store
-from cases.models import (
-    Case,
-    CasePupil,
-    DossierEntry,
-    Evidence,
-    PlanDocument,
-    PlanSignatory,
-    State,
-    StateChange,
-    Talk,
-)
-from cases.retention import ANONYMOUS_FIRST_NAME, purge_expired
+from cases.models import Case, CasePupil, Evidence, State, StateChange, Talk
+from dossier.models import DossierEntry
+from dossier.retention import ANONYMOUS_FIRST_NAME, purge_expired
 from noblame.models import (
     FollowUpTalk,
     Idea,
@@ -32,6 +22,8 @@ from noblame.models import (
     Traject,
     VictimTalk,
 )
+from plans import services as plan_services
+from plans.models import PlanDocument, PlanSignatory
 from schools.models import Guardian, GuardianRelation, Pupil
 from tests.conftest import make_pupil
 from tests.walk import new_case, walk
@@ -294,7 +286,7 @@ def test_failure_rolls_back_and_keeps_files(school, groep5, people, media, monke
     def broken(objects):
         raise RuntimeError("audit log unavailable")
 
-    monkeypatch.setattr("cases.retention._forget_history", broken)
+    monkeypatch.setattr("dossier.retention._forget_history", broken)
     with pytest.raises(RuntimeError):
         purge_expired(apply=True)
 
@@ -328,7 +320,7 @@ def test_guardian_who_signed_a_kept_plan_is_anonymised_not_deleted(school, groep
     bully = make_pupil(school, groep5, "Daan", "Jansen")
     case = walk(new_case(school, people["teacher5"], victim, bully), State.ACTION_PLAN, people)
     parent = bully.guardians.get()
-    plan = services.plan_create(
+    plan = plan_services.plan_create(
         case,
         by=people["ib"],
         signatories=[{"name": "Ouder Jansen", "role": "ouder", "guardian": parent}],

@@ -18,18 +18,10 @@ from PIL import Image
 
 from cases import services
 from cases.evidence import evidence_store
-from cases.models import (
-    Case,
-    CasePupil,
-    DossierEntry,
-    Evidence,
-    Place,
-    ReporterKind,
-    State,
-    Talk,
-    TalkVersion,
-)
+from cases.models import Case, CasePupil, Evidence, Place, ReporterKind, State, Talk, TalkVersion
 from cases.talks import TalkKind
+from dossier import services as dossier_services
+from dossier.models import DossierEntry
 from tests.walk import answers, new_case, satisfy, walk
 
 TODAY = timezone.localdate
@@ -253,19 +245,19 @@ def test_no_evidence_is_kept_with_a_closed_case(closed, people):
 @pytest.mark.parametrize("persona", ["director", "beheerder", "teacher7", "ib_other"])
 def test_only_the_pupils_teacher_ib_or_smw_writes_in_the_dossier(people, victim, persona):
     with nothing_saved(), pytest.raises(PermissionDenied):
-        services.dossier_add(victim, DossierEntry.Kind.NOTE, "Notitie.", by=people[persona])
+        dossier_services.dossier_add(victim, DossierEntry.Kind.NOTE, "Notitie.", by=people[persona])
 
 
 def test_no_note_about_a_closed_case(closed, people, victim):
     with nothing_saved(), pytest.raises(ValidationError):
-        services.dossier_add(
+        dossier_services.dossier_add(
             victim, DossierEntry.Kind.NOTE, "Notitie.", case=closed, by=people["ib"]
         )
 
 
 def test_a_note_cannot_pose_as_a_step_of_the_protocol(people, victim):
     with nothing_saved(), pytest.raises(ValidationError):
-        services.dossier_add(victim, DossierEntry.Kind.PLAN, "Getekend.", by=people["ib"])
+        dossier_services.dossier_add(victim, DossierEntry.Kind.PLAN, "Getekend.", by=people["ib"])
 
 
 # --- the pages show a refusal as a message ----------------------------------------------

@@ -27,7 +27,7 @@ JOBS = {
         "cases:todo",
         "cases:detail",
         "cases:talk",
-        "cases:dossier",
+        "dossier:pupil",
     },
     "leerkracht2": {"cases:start", "cases:signal_new", "cases:list", "cases:detail"},
     "ib": {
@@ -39,7 +39,7 @@ JOBS = {
         "cases:signal_new",
         "noblame:list",
         "noblame:traject",
-        "cases:dossier",
+        "dossier:pupil",
     },
     "smw": {
         "cases:start",

@@ -14,9 +14,9 @@ from PIL import Image, ImageFile
 
 from cases.evidence import evidence_store
 from cases.models import State
-from cases.plan_files import signature_check
 from cases.uploads import check_upload, stored_name
 from noblame.models import Traject, TrajectState
+from plans.files import signature_check
 from tests.noblame_walk import walk_traject
 from tests.plan_helpers import case_in_stap4, full_plan
 from tests.test_noblame_views import talk_data
@@ -190,7 +190,7 @@ def plan(school, people, victim, bully):
 
 def post_scan(client, plan, upload):
     return client.post(
-        reverse("cases:plan_scan", args=[plan.pk]),
+        reverse("plans:scan", args=[plan.pk]),
         {
             "scan": upload,
             "signatories": [str(s.pk) for s in plan.signatories.all()],
@@ -216,7 +216,7 @@ def test_a_scan_is_kept_as_what_its_content_is_under_a_random_name(client, peopl
     scan = plan.scans.get()
     assert scan.content_type == "application/pdf"
     assert "Sanne" not in scan.file.name
-    response = client.get(reverse("cases:plan_scan_file", args=[scan.pk]))
+    response = client.get(reverse("plans:scan_file", args=[scan.pk]))
     assert response["Content-Type"] == "application/pdf"
 
 

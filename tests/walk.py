@@ -13,6 +13,7 @@ from cases.models import CasePupil, Place, ReporterKind, State
 from cases.talks import TalkKind, questions_for
 from demo.plans import draw_signature
 from noblame.models import Traject
+from plans import services as plan_services
 from tests.noblame_walk import walk_traject
 
 TODAY = timezone.localdate
@@ -69,7 +70,7 @@ def satisfy(case, name, p):
     elif name == "escalate" and state == State.SUPPORT_GROUP:
         set_traject_state(case, Traject.State.CLOSED_INEFFECTIVE)
     elif name == "start_coaching":
-        plan = services.plan_create(
+        plan = plan_services.plan_create(
             case,
             by=ib,
             agreements="Dagelijks kort contact met de coach.",
@@ -79,7 +80,7 @@ def satisfy(case, name, p):
             ],
         )
         for signatory in plan.signatories.all():
-            services.plan_sign(
+            plan_services.plan_sign(
                 signatory, by=signatory.user, signature=draw_signature(signatory.name)
             )
     elif name == "start_talks":

@@ -28,6 +28,8 @@ from django.db import models, transaction
 from django.db.models import ForeignObjectRel
 from django.utils import timezone
 
+from cases.models import Case, CasePupil
+from dossier.models import DossierEntry
 from schools.models import Guardian, GuardianRelation, Pupil
 
 ANONYMOUS_FIRST_NAME = "Oud-leerling"
@@ -182,8 +184,6 @@ def purge_expired(*, years: int | None = None, apply: bool = False, today=None) 
 
 def _plan(report: PurgeReport) -> tuple[_Walk, list[Guardian]]:
     """Work out everything the purge does, without changing anything."""
-    from cases.models import Case, CasePupil, DossierEntry
-
     expired = list(Pupil.objects.filter(left_on__lt=report.cutoff).order_by("pk"))
     expired_ids = {p.pk for p in expired}
     report.expired_pupils = sorted(expired_ids)

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from audit import record_access
-from cases import services
-from cases.access import dossier_pupils, dossier_schools, visible_cases
-from cases.documents import plan_context, render_plan_pdf
-from cases.models import ActionPlan, DossierEntry, PlanScan, PlanSignatory
-from cases.plan_forms import PlanForm, PlanTalkFormSet, ScanForm, SignForm, planning_from
-from cases.plans import default_planning
+from cases.access import visible_cases
+from plans import services as plan_services
+from plans.content import default_planning
+from plans.documents import plan_context, render_plan_pdf
+from plans.forms import PlanForm, PlanTalkFormSet, ScanForm, SignForm, planning_from
+from plans.models import ActionPlan, PlanScan, PlanSignatory
 
 
 def _plan_for(request, pk) -> ActionPlan:
@@ -46,7 +46,7 @@ def _private(response):
 def plan_edit(request, pk):
     """Write the plan: change the draft nobody signed yet, or make a new version."""
     case = get_object_or_404(visible_cases(request.user).select_related("school"), pk=pk)
-    if not services.plan_may_edit(case, request.user):
+    if not plan_services.plan_may_edit(case, request.user):
         raise PermissionDenied
     latest = case.plans.order_by("-version").first()
     draft = latest if latest and not latest.locked_at and not latest.has_signatures else None
@@ -57,9 +57,9 @@ def plan_edit(request, pk):
             kwargs = form.service_kwargs(planning_from(formset))
             try:
                 if draft is not None:
-                    plan = services.plan_update(draft, by=request.user, **kwargs)
+                    plan = plan_services.plan_update(draft, by=request.user, **kwargs)
                 else:
-                    plan = services.plan_create(case, by=request.user, **kwargs)
+                    plan = plan_services.plan_create(case, by=request.user, **kwargs)
             except (ValidationError, PermissionDenied) as error:
                 for message in _messages_of(error):
                     form.add_error(None, message)
@@ -68,7 +68,7 @@ def plan_edit(request, pk):
                     request,
                     _("Versie %(v)d van het plan van aanpak is opgeslagen.") % {"v": plan.version},
                 )
-                return redirect("cases:plan", pk=plan.pk)
+                return redirect("plans:detail", pk=plan.pk)
     else:
         form = PlanForm(initial=PlanForm.initial_for(case, latest), case=case)
         talks = (
@@ -84,13 +84,13 @@ def plan_edit(request, pk):
     record_access(request, latest or case, "view")
     return render(
         request,
-        "cases/plan/edit.html",
+        "plans/edit.html",
         {"case": case, "form": form, "formset": formset, "latest": latest, "draft": draft},
     )
 
 
 def _signature_url(signatory) -> str:
-    return reverse("cases:plan_signature", args=[signatory.pk])
+    return reverse("plans:signature", args=[signatory.pk])
 
 
 @login_required
@@ -102,13 +102,13 @@ def plan_detail(request, pk):
     context.update(
         {
             "versions": plan.case.plans.order_by("-version"),
-            "may_edit": services.plan_may_edit(plan.case, request.user),
+            "may_edit": plan_services.plan_may_edit(plan.case, request.user),
             "is_latest": plan.is_latest,
             "document": getattr(plan, "document", None),
             "scans": plan.scans.all(),
         }
     )
-    return render(request, "cases/plan/detail.html", context)
+    return render(request, "plans/detail.html", context)
 
 
 @login_required
@@ -126,15 +126,17 @@ def plan_sign(request, pk, signatory_pk):
         problem = _(
             "%(name)s tekent zelf: laat %(name)s inloggen met het eigen account en hier tekenen."
         ) % {"name": signatory.name}
-    elif not signatory.user_id and not services.plan_may_edit(plan.case, request.user):
+    elif not signatory.user_id and not plan_services.plan_may_edit(plan.case, request.user):
         problem = _("Ouders en leerlingen tekenen op het scherm van de leerkracht of de IB.")
     if problem:
         messages.error(request, problem)
-        return redirect("cases:plan", pk=plan.pk)
+        return redirect("plans:detail", pk=plan.pk)
     form = SignForm(request.POST or None, signatory=signatory, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.plan_sign(signatory, by=request.user, signature=form.cleaned_data["signature"])
+            plan_services.plan_sign(
+                signatory, by=request.user, signature=form.cleaned_data["signature"]
+            )
         except (ValidationError, PermissionDenied) as error:
             for message in _messages_of(error):
                 form.add_error(None, message)
@@ -150,10 +152,10 @@ def plan_sign(request, pk, signatory_pk):
                 )
             else:
                 messages.success(request, _("Getekend door %(name)s.") % {"name": signatory.name})
-            return redirect("cases:plan", pk=plan.pk)
+            return redirect("plans:detail", pk=plan.pk)
     record_access(request, plan, "view")
     context = {"plan": plan, "case": plan.case, "signatory": signatory, "form": form}
-    return render(request, "cases/plan/sign.html", context)
+    return render(request, "plans/sign.html", context)
 
 
 @login_required
@@ -161,15 +163,15 @@ def plan_sign(request, pk, signatory_pk):
 def plan_scan(request, pk):
     """Upload a scan of the paper copy that was signed with pen."""
     plan = _plan_for(request, pk)
-    if not services.plan_may_edit(plan.case, request.user):
+    if not plan_services.plan_may_edit(plan.case, request.user):
         raise PermissionDenied
     if plan.locked_at or not plan.is_latest:
         messages.error(request, _("Deze versie van het plan kan niet meer worden getekend."))
-        return redirect("cases:plan", pk=plan.pk)
+        return redirect("plans:detail", pk=plan.pk)
     form = ScanForm(request.POST or None, request.FILES or None, plan=plan)
     if request.method == "POST" and form.is_valid():
         try:
-            services.plan_sign_paper(
+            plan_services.plan_sign_paper(
                 plan, by=request.user, upload=form.cleaned_data["scan"], signatories=form.chosen()
             )
         except (ValidationError, PermissionDenied) as error:
@@ -177,9 +179,9 @@ def plan_scan(request, pk):
                 form.add_error(None, message)
         else:
             messages.success(request, _("De scan is bewaard en de handtekeningen zijn vastgelegd."))
-            return redirect("cases:plan", pk=plan.pk)
+            return redirect("plans:detail", pk=plan.pk)
     record_access(request, plan, "view")
-    return render(request, "cases/plan/scan.html", {"plan": plan, "case": plan.case, "form": form})
+    return render(request, "plans/scan.html", {"plan": plan, "case": plan.case, "form": form})
 
 
 @login_required
@@ -211,7 +213,7 @@ def plan_print(request, pk):
     plan = _plan_for(request, pk)
     record_access(request, plan, "print")
     context = plan_context(plan, signature_src=_signature_url)
-    return render(request, "cases/plan/print.html", context)
+    return render(request, "plans/print.html", context)
 
 
 @login_required
@@ -252,39 +254,3 @@ def plan_scan_download(request, pk):
             scan.file.open("rb"), as_attachment=True, filename=name, content_type=scan.content_type
         )
     )
-
-
-@login_required
-@require_GET
-def pupil_dossier(request, pk):
-    """Every dossier entry of one pupil, newest first, across cases: only the entries of
-    the schools whose part the user reads (a pupil who moved takes none along)."""
-    pupil = get_object_or_404(
-        dossier_pupils(request.user).select_related("school", "school_class"), pk=pk
-    )
-    record_access(request, pupil, "view")
-    schools = list(dossier_schools(request.user, pupil).order_by("name", "pk"))
-    entries = DossierEntry.objects.filter(pupil=pupil, school__in=schools).select_related(
-        "case", "plan", "plan__document", "created_by", "school"
-    )
-    visible = set(
-        visible_cases(request.user)
-        .filter(pk__in=[e.case_id for e in entries if e.case_id])
-        .values_list("pk", flat=True)
-    )
-    rows = [
-        {
-            "entry": e,
-            "case_visible": e.case_id in visible,
-            "has_pdf": e.plan is not None and hasattr(e.plan, "document"),
-        }
-        for e in entries
-    ]
-    context = {
-        "pupil": pupil,
-        "rows": rows,
-        "schools": schools,
-        # The pupil's current school and class only for who reads that school's part.
-        "at_current_school": pupil.school_id in {school.pk for school in schools},
-    }
-    return render(request, "cases/dossier/pupil.html", context)

@@ -6,7 +6,7 @@ A dry run unless ``--apply`` is given. The report names objects by id, never by 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.retention import purge_expired
+from dossier.retention import purge_expired
 
 
 class Command(BaseCommand):

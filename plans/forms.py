@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cases import plans
-from cases.plan_files import scan_check, signature_from_data_url
 from cases.talks import TalkKind
+from plans import content as plans
+from plans.files import scan_check, signature_from_data_url
 
 
 class StaffChoiceField(forms.ModelChoiceField):

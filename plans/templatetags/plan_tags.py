@@ -2,24 +2,24 @@
 
 from django import template
 
-from cases import services
+from plans import services as plan_services
 
 register = template.Library()
 
 
-@register.inclusion_tag("cases/plan/_panel_body.html", takes_context=True)
+@register.inclusion_tag("plans/_panel_body.html", takes_context=True)
 def plan_panel(context, case):
     user = context["request"].user
     versions = list(
         case.plans.order_by("-version").prefetch_related("signatories").select_related("document")
     )
-    in_plan_stap = case.state in services.PLAN_STATES
+    in_plan_stap = case.state in plan_services.PLAN_STATES
     latest = versions[0] if versions else None
     return {
         "case": case,
         "versions": versions,
         "latest": latest,
         "show": bool(versions) or in_plan_stap,
-        "may_edit": in_plan_stap and services.plan_may_edit(case, user),
+        "may_edit": in_plan_stap and plan_services.plan_may_edit(case, user),
         "user": user,
     }

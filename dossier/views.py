@@ -1,4 +1,5 @@
-"""Right of access: the IB or director exports one pupil's dossier as a PDF for the parents.
+"""The pupil's dossier page, and the right of access: the IB or director exports one pupil's
+dossier as a PDF for the parents.
 
 The export is a document one school issues, holding only that school's part: a pupil
 who moved to another school of the board takes no case content along, and the old
@@ -7,13 +8,15 @@ school keeps (and can still export) its own.
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from audit import record_access
-from cases.access import PAGES
-from cases.dossier_export import render_dossier_pdf
+from cases.access import PAGES, dossier_pupils, dossier_schools, visible_cases
+from cases.models import Case
+from dossier.export import render_dossier_pdf
+from dossier.models import DossierEntry
 from schools.models import Membership, Pupil, School
 
 EXPORT_ROLES = PAGES["export"]
@@ -23,8 +26,6 @@ def export_school(user, pupil) -> School | None:
     """The school whose part of the dossier ``user`` may export: the IB or director of the
     pupil's current school, else of a school where the pupil has cases (the school the
     pupil left). The current school first. A teacher, SMW or beheerder may not."""
-    from cases.models import Case
-
     if not user.is_active:
         return None
     schools = Membership.objects.filter(user=user, role__in=EXPORT_ROLES).values("school_id")
@@ -52,3 +53,39 @@ def pupil_export(request, pk):
     # No name in the file name: it shows up in download lists and mail attachments.
     response["Content-Disposition"] = f'attachment; filename="inzage-leerling-{pupil.pk}.pdf"'
     return response
+
+
+@login_required
+@require_GET
+def pupil_dossier(request, pk):
+    """Every dossier entry of one pupil, newest first, across cases: only the entries of
+    the schools whose part the user reads (a pupil who moved takes none along)."""
+    pupil = get_object_or_404(
+        dossier_pupils(request.user).select_related("school", "school_class"), pk=pk
+    )
+    record_access(request, pupil, "view")
+    schools = list(dossier_schools(request.user, pupil).order_by("name", "pk"))
+    entries = DossierEntry.objects.filter(pupil=pupil, school__in=schools).select_related(
+        "case", "plan", "plan__document", "created_by", "school"
+    )
+    visible = set(
+        visible_cases(request.user)
+        .filter(pk__in=[e.case_id for e in entries if e.case_id])
+        .values_list("pk", flat=True)
+    )
+    rows = [
+        {
+            "entry": e,
+            "case_visible": e.case_id in visible,
+            "has_pdf": e.plan is not None and hasattr(e.plan, "document"),
+        }
+        for e in entries
+    ]
+    context = {
+        "pupil": pupil,
+        "rows": rows,
+        "schools": schools,
+        # The pupil's current school and class only for who reads that school's part.
+        "at_current_school": pupil.school_id in {school.pk for school in schools},
+    }
+    return render(request, "dossier/pupil.html", context)

@@ -21,7 +21,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.documents import render_pdf
+from cases.models import Case, TalkVersion
 from cases.talks import questions_for
+from dossier.models import DossierEntry
 
 
 def _letter(n: int) -> str:
@@ -113,8 +115,6 @@ def _staff_name(user) -> str:
 def dossier_context(pupil, *, school=None, today=None) -> dict:
     """Everything the export by ``school`` (the pupil's current school unless given) shows,
     names of other pupils already replaced by letters."""
-    from cases.models import Case, DossierEntry, TalkVersion
-
     school = school or pupil.school
     pseudonyms = Pseudonyms(pupil)
     cases = list(
@@ -221,5 +221,5 @@ def render_dossier_pdf(pupil, *, school=None, today=None) -> bytes:
     given) as an A4 PDF for the parents, with page numbers."""
     context = dossier_context(pupil, school=school, today=today)
     with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string("cases/export/dossier.html", context)
+        html = render_to_string("dossier/export/dossier.html", context)
     return render_pdf(html)

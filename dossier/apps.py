@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DossierConfig(AppConfig):
+    """The pupil's dossier across cases, the parents' copy (right of access), retention."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "dossier"
+    verbose_name = _("Leerlingdossier")
+
+    def ready(self):
+        from cases.hooks import case_transitioned, recurrence_recorded
+        from dossier import services
+        from plans.services import plan_locked
+
+        case_transitioned.connect(services.on_case_transitioned, dispatch_uid="dossier-case")
+        recurrence_recorded.connect(services.on_recurrence, dispatch_uid="dossier-recurrence")
+        plan_locked.connect(services.on_plan_locked, dispatch_uid="dossier-plan")
