@@ -116,6 +116,24 @@ def dossier_schools(user, pupil) -> QuerySet:
     return School.objects.filter(Q(pk__in=current) | Q(pk__in=of_cases))
 
 
+def dossier_note_schools(user, pupil) -> set[int]:
+    """The schools (ids) whose dossier entries outside a case about ``pupil`` ``user``
+    reads in full: where ``user`` holds a school-wide role, and the pupil's current school
+    if ``user`` may see the pupil there. An entry of a case is read by the rule of its
+    case (``visible_cases``); the dossier page shows any other entry by date and kind only.
+    """
+    if not _is_active(user):
+        return set()
+    schools = set(
+        Membership.objects.filter(user=user, role__in=SCHOOL_WIDE_ROLES).values_list(
+            "school_id", flat=True
+        )
+    )
+    if visible_pupils(user).filter(pk=pupil.pk).exists():
+        schools.add(pupil.school_id)
+    return schools
+
+
 def can_see_case(user, case) -> bool:
     return visible_cases(user).filter(pk=case.pk).exists()
 

@@ -10,11 +10,12 @@ import hashlib
 from pathlib import PurePath
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from cases.models import Evidence
 from cases.services import ADD_EVIDENCE
-from cases.uploads import check_upload
+from cases.uploads import check_upload, files_with_rows
 
 MAX_BYTES = 10 * 1024 * 1024
 
@@ -42,11 +43,10 @@ def evidence_store(case, upload, *, by, description: str = "") -> Evidence:
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    with transaction.atomic():
+    with files_with_rows() as files, transaction.atomic():
         ADD_EVIDENCE.require(case, by)
-        return Evidence.objects.create(
+        evidence = Evidence(
             case=case,
-            file=upload,
             original_name=PurePath(upload.name).name[:255],
             content_type=content_type,
             size=upload.size,
@@ -54,3 +54,15 @@ def evidence_store(case, upload, *, by, description: str = "") -> Evidence:
             description=description.strip()[:300],
             uploaded_by=by,
         )
+        files.save(evidence.file, upload)
+        evidence.save()
+    return evidence
+
+
+def evidence_number(evidence: Evidence) -> int:
+    """The place of ``evidence`` among its case's evidence in upload order, from 1: the
+    number in its download name."""
+    earlier = Q(uploaded_at__lt=evidence.uploaded_at) | Q(
+        uploaded_at=evidence.uploaded_at, pk__lt=evidence.pk
+    )
+    return Evidence.objects.filter(earlier, case_id=evidence.case_id).count() + 1

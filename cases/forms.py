@@ -1,5 +1,7 @@
 """Forms of the case pages. They validate and normalise; the services decide."""
 
+from urllib.parse import urlencode
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth import get_user_model
@@ -10,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.access import visible_pupils
 from cases.evidence import evidence_check
 from cases.models import CasePupil, Place, ReporterKind, State
+from cases.queries import Filters, pupils_matching
 from cases.signs import BULLY_SIGNS, VICTIM_SIGNS
 from cases.talks import TalkKind, questions_for
 from pestprotocol.fields import (
@@ -17,7 +20,7 @@ from pestprotocol.fields import (
     SafeModelMultipleChoiceField,
     StaffMultipleChoiceField,
 )
-from schools.models import Guardian, Membership, Role, SchoolClass
+from schools.models import Guardian, Membership, Pupil, Role, SchoolClass
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -302,6 +305,21 @@ class AddPupilForm(forms.Form):
 
 
 class DashboardFilterForm(forms.Form):
+    """The dashboard's filter. A pupil is looked up by ``name``, which comes in a POST body
+    only; the URL carries the pupils found as ids (``leerling``). A name in a URL would land
+    in the web server's access log and the browser's history."""
+
+    # The most pupils a name may match: their ids go in the URL.
+    MAX_PUPILS = 20
+    name = forms.CharField(label=_("Naam van een leerling"), required=False, max_length=100)
+    # Named for the URL, like ``groep`` and ``pagina`` elsewhere.
+    leerling = SafeModelMultipleChoiceField(
+        label=_("Gekozen leerlingen"),
+        queryset=Pupil.objects.none(),
+        required=False,
+        widget=forms.MultipleHiddenInput,
+        error_messages={"invalid_choice": _("Deze leerling kunt u niet kiezen.")},
+    )
     school_class = forms.ModelChoiceField(
         label=_("Groep"),
         queryset=SchoolClass.objects.none(),
@@ -311,19 +329,73 @@ class DashboardFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("Stap"), required=False)
     date_from = forms.DateField(label=_("Gemeld vanaf"), required=False, widget=DateInput())
     date_to = forms.DateField(label=_("Gemeld tot en met"), required=False, widget=DateInput())
-    pupil = forms.CharField(label=_("Naam van een leerling"), required=False, max_length=100)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         schools = Membership.objects.filter(user=user).values("school_id")
         self.fields["school_class"].queryset = SchoolClass.objects.filter(
             school_id__in=schools
         ).select_related("school")
         self.fields["state"].choices = [("", _("Alle stappen")), *State.choices]
+        self.fields["leerling"].queryset = (
+            visible_pupils(user).select_related("school_class").order_by("last_name", "first_name")
+        )
+
+    @classmethod
+    def from_url(cls, query, *, user):
+        """The filter as a URL holds it: everything but the name, which is not read there."""
+        data = query.copy()
+        data.pop("name", None)
+        data.pop("pagina", None)
+        return cls(data or None, user=user)
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("Deze datum ligt voor de begindatum."))
+        text = cleaned.get("name", "").strip()
+        if text:
+            # A new name replaces the pupils chosen before.
+            found = list(
+                pupils_matching(self.user, text)
+                .select_related("school_class")
+                .order_by("last_name", "first_name", "pk")[: self.MAX_PUPILS + 1]
+            )
+            if not found:
+                self.add_error("name", _("Geen leerling gevonden met deze naam."))
+            elif len(found) > self.MAX_PUPILS:
+                self.add_error(
+                    "name",
+                    _("Meer dan %(n)d leerlingen passen bij deze naam: typ meer van de naam.")
+                    % {"n": self.MAX_PUPILS},
+                )
+            else:
+                cleaned["leerling"] = found
         return cleaned
+
+    def chosen_pupils(self) -> list:
+        """The pupils the filter is on, as far as they are valid."""
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return []
+        return list(self.cleaned_data.get("leerling") or [])
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        return Filters(
+            school_class=data["school_class"],
+            state=data["state"],
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            pupils=[pupil.pk for pupil in data["leerling"]],
+        )
+
+    def query_string(self) -> str:
+        """The valid filter as a query string of ids, codes and dates: never a name."""
+        data = self.cleaned_data
+        params = [("leerling", pupil.pk) for pupil in data["leerling"]]
+        if data["school_class"] is not None:
+            params.append(("school_class", data["school_class"].pk))
+        params += [(key, data[key]) for key in ("state", "date_from", "date_to") if data[key]]
+        return urlencode(params)

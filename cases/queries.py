@@ -7,7 +7,7 @@ figures with one aggregate query each.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
@@ -113,7 +113,7 @@ class Filters:
     state: str = ""
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
-    pupil: str = ""
+    pupils: list[int] = field(default_factory=list)  # ids; cases of any of them
 
 
 def filtered_cases(user, filters: Filters) -> QuerySet:
@@ -127,8 +127,9 @@ def filtered_cases(user, filters: Filters) -> QuerySet:
         cases = cases.filter(signal_date__gte=filters.date_from)
     if filters.date_to:
         cases = cases.filter(signal_date__lte=filters.date_to)
-    if filters.pupil.strip():
-        pupils = pupils_matching(user, filters.pupil)
+    if filters.pupils:
+        # Only pupils the user may see: an id of another pupil must not reveal their cases.
+        pupils = visible_pupils(user).filter(pk__in=filters.pupils)
         cases = cases.filter(pk__in=CasePupil.objects.filter(pupil__in=pupils).values("case_id"))
     return cases
 

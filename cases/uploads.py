@@ -6,17 +6,22 @@ content type the browser sent: an .exe renamed .png is refused, and a PDF named 
 is kept and served as the PDF it is. Images are opened and decoded with Pillow, so a
 damaged or truncated one is refused too; a PDF must start with ``%PDF-``. Every kind
 has a size cap. A file is stored under a random name (``stored_name``) and served later
-with the detected type (``CheckedUpload.content_type``, or ``sniff`` on the stored file).
+with the detected type (``CheckedUpload.content_type``, or ``sniff`` on the stored file),
+downloaded under a name made of the case reference and a kind (``download_name``), never
+under the name it was uploaded with. A service that writes a file together with rows
+writes it through ``files_with_rows``, so a failed transaction leaves no file behind.
 """
 
 import hashlib
 import struct
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 
 
@@ -185,3 +190,75 @@ def stored_name(prefix: str) -> str:
     """A random name under ``prefix`` for a stored file: the upload's own name (which may
     name a pupil) stays in the database, never in a path."""
     return f"{prefix.strip('/')}/{uuid.uuid4().hex}"
+
+
+def download_name(
+    reference: str, label: str, number: int | None = None, extension: str = ""
+) -> str:
+    """The name a stored file is downloaded under, e.g. ``2026-014-bewijs-3.png``.
+
+    Made of the case reference (or a pupil id), a kind and a number, never of what was
+    uploaded: an uploader's file name may name a pupil and it travels on in download
+    lists and mail. ``extension`` (with its dot) comes from the stored file's content.
+    """
+    parts = [reference, label, *([str(number)] if number is not None else [])]
+    return "-".join(parts) + extension
+
+
+def stored_download(field_file, reference: str, label: str, number: int | None = None):
+    """A stored file as a private attachment named by ``download_name``, served as what its
+    content is (something unknown as ``application/octet-stream``, without an extension)."""
+    handle = field_file.open("rb")
+    kind = sniff(handle)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_name(reference, label, number, kind.extension if kind else ""),
+        content_type=kind.content_type if kind else "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class FilesWritten:
+    """The files one service wrote; see ``files_with_rows``."""
+
+    def __init__(self):
+        self.written: list[tuple[object, str]] = []
+
+    def save(self, field_file, content, name: str = "file") -> None:
+        """Write ``content`` to ``field_file`` (its ``upload_to`` picks a random name) without
+        saving the row, and note it. Call it before the row is saved: a failed insert then
+        still removes the file."""
+        field_file.save(name, content, save=False)
+        self.written.append((field_file.storage, field_file.name))
+
+    def remove(self) -> None:
+        for storage, name in self.written:
+            storage.delete(name)
+
+
+@contextmanager
+def files_with_rows():
+    """Write files together with rows; they are removed when the block does not complete.
+
+    Use it *around* the service's atomic block, so a failing commit counts too::
+
+        with files_with_rows() as files, transaction.atomic():
+            files.save(evidence.file, upload)
+            evidence.save()
+
+    This covers every failure inside the block, ``SystemExit`` from a worker's graceful
+    timeout included. Django has no hook for a rollback that comes later (an outer
+    ``atomic()`` around the service that fails after it returned) nor for a process that
+    is killed outright: the files left then are referenced by no row, and
+    ``manage.py purge_orphan_files`` removes them once they are a day old.
+    """
+    files = FilesWritten()
+    completed = False
+    try:
+        yield files
+        completed = True
+    finally:
+        if not completed:
+            files.remove()

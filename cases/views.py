@@ -9,17 +9,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import record_access
 from cases import hooks, queries, services
 from cases.access import may_open, pages_for, visible_cases, visible_pupils
-from cases.evidence import evidence_store
+from cases.evidence import evidence_number, evidence_store
 from cases.forms import (
     AddPupilForm,
     CoachesForm,
@@ -38,6 +38,7 @@ from cases.rules import CASE_WORKERS
 from cases.signs import WARNING_SIGNS
 from cases.steps import ANYTIME_TALKS, STATE_HELP, TALKS_BY_STATE, transition_label
 from cases.talks import TalkKind
+from cases.uploads import stored_download
 
 
 def _case_for(request, pk, *related):
@@ -114,36 +115,38 @@ def todo(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def dashboard(request):
-    """The IB's overview: action lists, figures per stap, two charts and a filtered list."""
+    """The IB's overview: action lists, figures per stap, two charts and a filtered list.
+
+    The filter form is POSTed: a pupil's name stays in the request body, and the redirect
+    puts the filter in the URL with the pupils as ids (so it can be paged and bookmarked).
+    """
     if not may_open(request.user, "dashboard"):
         raise PermissionDenied(
             _("Het overzicht is er voor de intern begeleider, de smw en de directie.")
         )
-    form = DashboardFilterForm(request.GET or None, user=request.user)
-    filters = queries.Filters()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = queries.Filters(
-            school_class=data["school_class"],
-            state=data["state"],
-            date_from=data["date_from"],
-            date_to=data["date_to"],
-            pupil=data["pupil"],
-        )
+    if request.method == "POST":
+        form = DashboardFilterForm(request.POST, user=request.user)
+        if form.is_valid():
+            query = form.query_string()
+            return redirect(reverse("cases:dashboard") + (f"?{query}" if query else ""))
+    else:
+        form = DashboardFilterForm.from_url(request.GET, user=request.user)
+    valid = form.is_valid()
+    filters = form.filters() if valid else queries.Filters()
     cases = queries.filtered_cases(request.user, filters)
     per_month = queries.signals_per_month(cases, filters.date_from, filters.date_to)
     per_place = queries.signals_per_place(cases)
     page = Paginator(queries.with_list_data(cases.order_by("-created_at")), 25).get_page(
         request.GET.get("pagina")
     )
-    query = request.GET.copy()
-    query.pop("pagina", None)
     return render(
         request,
         "cases/dashboard.html",
         {
             "form": form,
+            "chosen_pupils": form.chosen_pupils(),
             "waiting": queries.with_list_data(queries.waiting_for_ib(request.user)),
             "overdue": queries.overdue_talks(request.user),
             "counts": queries.counts_per_state(cases),
@@ -153,7 +156,8 @@ def dashboard(request):
             "per_place_rows": zip(per_place["labels"], per_place["values"], strict=True),
             "today": timezone.localdate(),
             "page": page,
-            "query": query.urlencode(),
+            # The pages keep a valid filter from the URL; a POSTed name never goes in a link.
+            "query": form.query_string() if valid and request.method == "GET" else "",
         },
     )
 
@@ -203,13 +207,14 @@ def signal_new(request):
 
 
 @login_required
-@require_GET
+@require_POST
 def pupil_search(request):
-    """htmx: pupils the user may see whose name matches; already chosen ones left out."""
-    text = request.GET.get("q", "").strip()
+    """htmx: pupils the user may see whose name matches; already chosen ones left out.
+    POST, so what is typed (a name) stays out of URLs, access logs and browser history."""
+    text = request.POST.get("q", "").strip()
     pupils = []
     if len(text) >= 2:
-        chosen = record_ids(request.GET.getlist("pupil"))
+        chosen = record_ids(request.POST.getlist("pupil"))
         pupils = (
             queries.pupils_matching(request.user, text)
             .filter(left_on__isnull=True)
@@ -513,15 +518,9 @@ def evidence_add(request, pk):
 @login_required
 @require_GET
 def evidence_download(request, pk, evidence_pk):
-    """An evidence file, only for someone who may see the case, always as a download."""
+    """An evidence file, only for someone who may see the case, always as a download named
+    by the case (``2026-014-bewijs-3.png``), never by what was uploaded."""
     case = _case_for(request, pk)
     evidence = get_object_or_404(Evidence, pk=evidence_pk, case=case)
     record_access(request, evidence, "download")
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_download(evidence.file, case.reference, "bewijs", evidence_number(evidence))

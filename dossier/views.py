@@ -13,7 +13,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from audit import record_access
-from cases.access import PAGES, dossier_pupils, dossier_schools, visible_cases
+from cases.access import (
+    PAGES,
+    dossier_note_schools,
+    dossier_pupils,
+    dossier_schools,
+    visible_cases,
+)
 from cases.models import Case
 from dossier.export import render_dossier_pdf
 from dossier.models import DossierEntry
@@ -59,7 +65,11 @@ def pupil_export(request, pk):
 @require_GET
 def pupil_dossier(request, pk):
     """Every dossier entry of one pupil, newest first, across cases: only the entries of
-    the schools whose part the user reads (a pupil who moved takes none along)."""
+    the schools whose part the user reads (a pupil who moved takes none along).
+
+    Each entry is read by the rule of its case: one of a case the user cannot open shows
+    only its date and kind ("Aantekening uit een andere casus"); one outside a case only
+    where the user may see the pupil or works school-wide (``dossier_note_schools``)."""
     pupil = get_object_or_404(
         dossier_pupils(request.user).select_related("school", "school_class"), pk=pk
     )
@@ -73,10 +83,12 @@ def pupil_dossier(request, pk):
         .filter(pk__in=[e.case_id for e in entries if e.case_id])
         .values_list("pk", flat=True)
     )
+    note_schools = dossier_note_schools(request.user, pupil)
     rows = [
         {
             "entry": e,
             "case_visible": e.case_id in visible,
+            "readable": e.case_id in visible if e.case_id else e.school_id in note_schools,
             "has_pdf": e.plan is not None and hasattr(e.plan, "document"),
         }
         for e in entries

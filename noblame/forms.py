@@ -4,12 +4,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.forms import SafeModelMultipleChoiceField
 from noblame.models import FollowUpTalk, Participant, SupportGroupMember, VictimTalk, YesNo
-from schools.models import Pupil
+from pestprotocol.fields import SafeModelChoiceField
+from schools.models import Pupil, SchoolClass
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -34,18 +34,6 @@ class PupilChoiceField(forms.ModelChoiceField):
 class PupilMultipleChoiceField(SafeModelMultipleChoiceField):
     def label_from_instance(self, pupil):
         return _pupil_label(pupil)
-
-
-def school_pupils(traject):
-    """The pupils a group member can be chosen from: the school's, without the victim."""
-    victims = traject.case.case_pupils.filter(role="victim").values("pupil_id")
-    return (
-        Pupil.objects.filter(school=traject.case.school)
-        .exclude(left_on__lte=timezone.localdate())
-        .exclude(pk__in=victims)
-        .select_related("school_class")
-        .order_by("school_class__name", "first_name", "last_name")
-    )
 
 
 class ParticipantAddForm(forms.Form):
@@ -102,13 +90,18 @@ class VictimTalkForm(forms.ModelForm):
             "confidential_agreements": _(
                 "Blijft in het dossier en komt nooit op de uitnodiging of de hulpbriefjes."
             ),
-            "chosen_pupils": _("Houd Ctrl (of Cmd) ingedrukt om meer leerlingen te kiezen."),
+            "chosen_pupils": _(
+                "Houd Ctrl (of Cmd) ingedrukt om meer leerlingen te kiezen. Hier staan de "
+                "leerlingen van de groepen van de casus; een kind uit een andere groep voegt "
+                "de intern begeleider of de schoolmaatschappelijk werker eerst toe."
+            ),
             "check_in_on": _("Leeg laten: over ongeveer een week."),
         }
 
-    def __init__(self, *args, traject, **kwargs):
+    def __init__(self, *args, pupils, **kwargs):
+        """``pupils``: who may be chosen (``noblame.services.pickable_pupils``)."""
         super().__init__(*args, **kwargs)
-        self.fields["chosen_pupils"].queryset = school_pupils(traject)
+        self.fields["chosen_pupils"].queryset = pupils
         self.fields["chosen_pupils"].widget.attrs["size"] = 10
         self.fields["check_in_on"].required = False
         self.fields["wants_change"].choices = YesNo.choices
@@ -139,8 +132,9 @@ class MemberRowForm(forms.Form):
 
 
 class BaseGroupFormSet(forms.BaseFormSet):
-    def __init__(self, *args, traject, **kwargs):
-        self.pupils = school_pupils(traject)
+    def __init__(self, *args, pupils, **kwargs):
+        """``pupils``: who may be chosen (``noblame.services.pickable_pupils``)."""
+        self.pupils = pupils
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
@@ -162,6 +156,39 @@ class BaseGroupFormSet(forms.BaseFormSet):
 GroupFormSet = forms.formset_factory(
     MemberRowForm, formset=BaseGroupFormSet, extra=8, max_num=8, absolute_max=8
 )
+
+
+class OtherClassChoiceForm(forms.Form):
+    """First part of "Leerling uit een andere groep toevoegen": which groep (sent by GET)."""
+
+    groep = SafeModelChoiceField(
+        queryset=SchoolClass.objects.none(), label=_("Groep"), empty_label=_("Kies een groep")
+    )
+
+    def __init__(self, *args, classes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groep"].queryset = classes
+        self.fields["groep"].label_from_instance = lambda c: f"{c.name} ({c.school_year})"
+        self.helper = _helper(_("Kies deze groep"))
+        self.helper.disable_csrf = True  # a GET form: no token in the address
+
+
+class OtherClassPupilForm(forms.Form):
+    """Second part: the pupil of the chosen groep, and why they come in."""
+
+    pupil = PupilChoiceField(
+        queryset=Pupil.objects.none(), label=_("Leerling"), empty_label=_("Kies een leerling")
+    )
+    reason = forms.CharField(
+        label=_("Waarom deze leerling?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bijvoorbeeld: de leerling noemde dit kind als iemand die kan helpen."),
+    )
+
+    def __init__(self, *args, pupils, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"].queryset = pupils
+        self.helper = _helper(_("Toevoegen"))
 
 
 class MeetingPlanForm(forms.Form):

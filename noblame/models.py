@@ -477,6 +477,40 @@ CASE_ROLE_TO_MEMBER = {
 }
 
 
+class OtherClassPupil(models.Model):
+    """A pupil of a groep outside the case whom the IB or SMW made choosable for this
+    traject's support group ("Leerling uit een andere groep toevoegen").
+
+    The pickers offer the pupils of the case's own groepen; anyone else comes in only
+    through this step, and the row is its record: who, when and why. It shows in the
+    traject's history and, like every noblame model, in the change history.
+    """
+
+    traject = models.ForeignKey(
+        Traject, on_delete=models.PROTECT, related_name="other_class_pupils"
+    )
+    pupil = models.ForeignKey(
+        Pupil, on_delete=models.PROTECT, related_name="+", verbose_name=_("leerling")
+    )
+    reason = models.TextField(_("waarom deze leerling"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("door")
+    )
+    at = models.DateTimeField(_("op"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("leerling uit een andere groep")
+        verbose_name_plural = _("leerlingen uit een andere groep")
+        ordering = ["traject", "at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["traject", "pupil"], name="other_class_pupil_once"),
+            models.CheckConstraint(condition=~Q(reason=""), name="other_class_pupil_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.traject}: {_('leerling')} #{self.pupil_id}"
+
+
 class Round(models.Model):
     """One round: a meeting with the group, then a follow-up with the victim and each member."""
 

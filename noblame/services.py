@@ -17,21 +17,23 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
 from cases import fsm
+from cases.access import visible_pupils
 from cases.models import State
 from cases.services import TransitionRefused, notify
-from cases.uploads import CheckedUpload, check_upload
+from cases.uploads import CheckedUpload, check_upload, files_with_rows
 from noblame import rules
 from noblame.models import (
     FollowUpTalk,
     Idea,
     Meeting,
+    OtherClassPupil,
     Participant,
     Round,
     SupportGroupMember,
@@ -41,7 +43,7 @@ from noblame.models import (
     VictimTalk,
     YesNo,
 )
-from schools.models import Membership
+from schools.models import Membership, Pupil, SchoolClass
 
 __all__ = ["TransitionRefused"]
 
@@ -319,9 +321,9 @@ def victim_talk_record(
     if check_in_on < held_on:
         raise ValidationError(_("Het terugkomen op de opdracht ligt na het gesprek."))
     pupils = list(chosen_pupils)
-    _check_pupils(traject, pupils)
+    _check_pupils(traject, pupils, by)
     checked_letter = _check_letter(letter) if letter is not None else None
-    with transaction.atomic():
+    with files_with_rows() as files, transaction.atomic():
         _lock(traject)
         previous = traject.victim_talk
         talk = VictimTalk(
@@ -337,7 +339,7 @@ def victim_talk_record(
             **{k: str(v).strip() for k, v in texts.items()},
         )
         if letter is not None:
-            talk.letter = letter
+            files.save(talk.letter, letter, "letter")
             talk.letter_name = Path(letter.name).name[:255]
             talk.letter_content_type = checked_letter.content_type  # never the browser's
         elif previous is not None and previous.letter:
@@ -349,10 +351,16 @@ def victim_talk_record(
     return talk
 
 
-def _check_pupils(traject: Traject, pupils: list) -> None:
-    """Group members and candidates: pupils of the school, never the victim."""
+def _check_pupils(traject: Traject, pupils: list, by) -> None:
+    """Group members and candidates: pupils of the school, never the victim, and only
+    pupils ``by`` may choose here (``pickable_pupils``), also against a forged form."""
     case = traject.case
     victims = set(case.case_pupils.filter(role="victim").values_list("pupil_id", flat=True))
+    reachable = set(
+        _reachable_pupils(traject, by)
+        .filter(pk__in=[p.pk for p in pupils])
+        .values_list("pk", flat=True)
+    )
     for pupil in pupils:
         if pupil.school_id != case.school_id:
             raise ValidationError(
@@ -363,8 +371,129 @@ def _check_pupils(traject: Traject, pupils: list) -> None:
                 _("De gepeste leerling (%(name)s) kan nooit in de steungroep zitten.")
                 % {"name": pupil.full_name}
             )
+        if pupil.pk not in reachable:
+            # No name: the pupil is one ``by`` may not see.
+            raise ValidationError(
+                _(
+                    "U kunt alleen leerlingen kiezen uit de groepen van deze casus. Een "
+                    "leerling uit een andere groep voegt de intern begeleider of de "
+                    "schoolmaatschappelijk werker eerst toe."
+                )
+            )
     if len({p.pk for p in pupils}) != len(pupils):
         raise ValidationError(_("Een leerling staat twee keer in de lijst."))
+
+
+# --- who can be chosen, and the step for a pupil of another groep ------------------------
+
+# While the group can still be chosen: the talk with the victim, and composing the group.
+CHOOSING_STATES = (
+    TrajectState.VICTIM_TALK,
+    TrajectState.VICTIM_ASSIGNMENT,
+    TrajectState.GROUP_FORMED,
+)
+
+
+def _case_classes(traject: Traject) -> QuerySet:
+    """The groepen of the case's pupils."""
+    return Pupil.objects.filter(case_roles__case=traject.case, school_class__isnull=False).values(
+        "school_class_id"
+    )
+
+
+def _reachable_pupils(traject: Traject, user) -> QuerySet:
+    """Pupils of the case's school that ``user`` may choose for the traject's group.
+
+    The pupils of the case's groepen whom ``user`` may see (``visible_pupils``: a teacher
+    their own classes), the case's own pupils, the pupils already chosen or in the group,
+    and those the IB or SMW added from another groep (``other_class_pupil_add``).
+    """
+    case = traject.case
+    talk = traject.victim_talk
+    chosen = talk.chosen_pupils.values("pk") if talk is not None else Pupil.objects.none()
+    return Pupil.objects.filter(school_id=case.school_id).filter(
+        Q(pk__in=visible_pupils(user).filter(school_class_id__in=_case_classes(traject)))
+        | Q(pk__in=case.case_pupils.values("pupil_id"))
+        | Q(pk__in=chosen)
+        | Q(pk__in=traject.group_members.values("pupil_id"))
+        | Q(pk__in=traject.other_class_pupils.values("pupil_id"))
+    )
+
+
+def pickable_pupils(traject: Traject, user) -> QuerySet:
+    """The pupils the pickers of the talk with the victim and of the group offer ``user``:
+    those ``user`` may choose (see ``_reachable_pupils``), without the victim and without
+    pupils who left, by groep and name."""
+    victims = traject.case.case_pupils.filter(role="victim").values("pupil_id")
+    return (
+        _reachable_pupils(traject, user)
+        .exclude(left_on__lte=timezone.localdate())
+        .exclude(pk__in=victims)
+        .select_related("school_class")
+        .order_by("school_class__name", "first_name", "last_name")
+    )
+
+
+def other_classes(traject: Traject) -> QuerySet:
+    """The groepen of the case's school outside the case that have pupils at school now:
+    where the step "Leerling uit een andere groep toevoegen" chooses from."""
+    current = Pupil.objects.filter(school_id=traject.case.school_id).exclude(
+        left_on__lte=timezone.localdate()
+    )
+    return (
+        SchoolClass.objects.filter(school_id=traject.case.school_id)
+        .filter(pk__in=current.values("school_class_id"))
+        .exclude(pk__in=_case_classes(traject))
+        .order_by("-school_year", "name")
+    )
+
+
+def other_class_candidates(traject: Traject, school_class, user) -> QuerySet:
+    """The pupils of ``school_class`` that ``user`` (the IB or SMW) may add to the traject's
+    choice: at school now, seen by ``user``, not the victim and not choosable already."""
+    return (
+        visible_pupils(user)
+        .filter(school_id=traject.case.school_id, school_class=school_class)
+        .exclude(pk__in=pickable_pupils(traject, user).values("pk"))
+        .exclude(pk__in=traject.case.case_pupils.filter(role="victim").values("pupil_id"))
+        .exclude(left_on__lte=timezone.localdate())
+        .select_related("school_class")
+        .order_by("first_name", "last_name")
+    )
+
+
+def may_add_other_class(traject: Traject, user) -> bool:
+    """Whether ``user`` may take the step "Leerling uit een andere groep toevoegen" now."""
+    return traject.state in CHOOSING_STATES and rules.COORDINATOR(traject, user)
+
+
+def other_class_pupil_add(traject: Traject, pupil, *, by, reason: str) -> OtherClassPupil:
+    """Make a pupil of a groep outside the case choosable for the support group: the
+    explicit step the IB or SMW takes, recorded with who, when and why.
+
+    Refused for anyone else, once the group's meeting is planned, for a pupil of another school
+    (also for the IB or SMW: their school is the case's), the victim, a pupil who left,
+    or one who can already be chosen.
+    """
+    _require(traject, by, rules.COORDINATOR)
+    _require_state(traject, *CHOOSING_STATES)
+    if (
+        pupil.school_id != traject.case.school_id
+        or not visible_pupils(by).filter(pk=pupil.pk).exists()
+    ):
+        raise ValidationError(_("Deze leerling zit niet op deze school."))
+    if traject.case.case_pupils.filter(role="victim", pupil=pupil).exists():
+        raise ValidationError(_("De gepeste leerling kan nooit in de steungroep zitten."))
+    if pupil.left_on is not None and pupil.left_on <= timezone.localdate():
+        raise ValidationError(_("%(name)s zit niet meer op school.") % {"name": pupil.full_name})
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Schrijf op waarom deze leerling erbij komt."))
+    with transaction.atomic():
+        _lock(traject)
+        if pickable_pupils(traject, by).filter(pk=pupil.pk).exists():
+            raise ValidationError(_("%(name)s kunt u al kiezen.") % {"name": pupil.full_name})
+        return OtherClassPupil.objects.create(traject=traject, pupil=pupil, reason=reason, by=by)
 
 
 # --- the support group -------------------------------------------------------------------
@@ -383,7 +512,7 @@ def group_compose(traject: Traject, members: Iterable[tuple], *, by) -> list[str
     if refusals:
         raise ValidationError([str(r) for r in refusals])
     pupils = [pupil for pupil, _role in pairs]
-    _check_pupils(traject, pupils)
+    _check_pupils(traject, pupils, by)
     today = timezone.localdate()
     for pupil, role in pairs:
         if role not in SupportGroupMember.Role.values:

@@ -22,6 +22,11 @@ urlpatterns = [
     path("casussen/<int:pk>/no-blame/gesprek/", views.victim_talk, name="victim_talk"),
     path("casussen/<int:pk>/no-blame/gesprek/brief/", views.letter, name="letter"),
     path("casussen/<int:pk>/no-blame/steungroep/", views.group, name="group"),
+    path(
+        "casussen/<int:pk>/no-blame/steungroep/andere-groep/",
+        views.other_class,
+        name="other_class",
+    ),
     path("casussen/<int:pk>/no-blame/bijeenkomst/", views.meeting, name="meeting"),
     path(
         "casussen/<int:pk>/no-blame/bijeenkomst/plannen/", views.meeting_plan, name="meeting_plan"

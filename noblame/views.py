@@ -7,8 +7,8 @@ Every view fetches the case through ``cases.access.visible_cases`` and answers
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from audit import record_access
 from cases.access import visible_cases
-from cases.uploads import sniff
+from cases.uploads import stored_download
 from noblame import printables, rules, services
 from noblame.defaults import MEETING_RULES, guidance_for
 from noblame.forms import (
@@ -26,6 +26,8 @@ from noblame.forms import (
     MeetingForm,
     MeetingPlanForm,
     MemberFollowUpForm,
+    OtherClassChoiceForm,
+    OtherClassPupilForm,
     ParticipantAddForm,
     ScheduleForm,
     VictimFollowUpForm,
@@ -165,7 +167,14 @@ def traject_detail(request, pk):
         if any(n == "close_ineffective" for n, _l, _p in transitions)
         and rules.COORDINATOR(traject, request.user)
         else None,
-        history=traject.state_changes.select_related("by"),
+        # The sub-steps and the pupils added from another groep, in the order they happened.
+        history=sorted(
+            [
+                *traject.state_changes.select_related("by"),
+                *traject.other_class_pupils.select_related("by", "pupil__school_class"),
+            ],
+            key=lambda row: (row.at, row.pk),
+        ),
         members=traject.members(),
         victim_talk=traject.victim_talk,
         rounds=traject.rounds.order_by("number"),
@@ -280,7 +289,7 @@ def victim_talk(request, pk):
     form = VictimTalkForm(
         request.POST or None,
         request.FILES or None,
-        traject=traject,
+        pupils=services.pickable_pupils(traject, request.user),
         initial=_victim_talk_initial(traject),
     )
     if request.method == "POST" and form.is_valid():
@@ -317,6 +326,7 @@ def victim_talk(request, pk):
         talk=traject.victim_talk,
         versions=traject.victim_talks.count(),
         guidance=guidance_for(traject.case.school, "victim_talk"),
+        may_add_other_class=services.may_add_other_class(traject, request.user),
     )
 
 
@@ -328,15 +338,8 @@ def letter(request, pk):
     if talk is None or not talk.letter:
         raise Http404
     record_access(request, talk, "download")
-    handle = talk.letter.open("rb")
     # Served as what its content is, also for letters kept before the content was checked.
-    kind = sniff(handle)
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"brief-{traject.case.reference}{kind.extension if kind else ''}",
-        content_type=kind.content_type if kind else "application/octet-stream",
-    )
+    return stored_download(talk.letter, traject.case.reference, "brief")
 
 
 # --- the support group -------------------------------------------------------------------
@@ -362,7 +365,10 @@ def group(request, pk):
     traject = _load(request, pk)
     editable = traject.state in (TrajectState.VICTIM_ASSIGNMENT, TrajectState.GROUP_FORMED)
     formset = GroupFormSet(
-        request.POST or None, traject=traject, initial=_group_initial(traject), prefix="lid"
+        request.POST or None,
+        pupils=services.pickable_pupils(traject, request.user),
+        initial=_group_initial(traject),
+        prefix="lid",
     )
     if request.method == "POST" and formset.is_valid():
         try:
@@ -385,6 +391,64 @@ def group(request, pk):
         members=members,
         warnings=rules.group_warnings([m.role for m in members]),
         chosen=traject.victim_talk.chosen_pupils.all() if traject.victim_talk else [],
+        may_add_other_class=services.may_add_other_class(traject, request.user),
+    )
+
+
+# Where "Leerling uit een andere groep toevoegen" goes back to (``?terug=``).
+OTHER_CLASS_BACK = ("victim_talk", "group")
+
+
+@login_required
+def other_class(request, pk):
+    """The IB's or SMW's step "Leerling uit een andere groep toevoegen": choose the groep
+    (GET ``groep``), then the pupil and why (POST). Nobody else gets the page."""
+    traject = _load(request, pk)
+    if not rules.COORDINATOR(traject, request.user):
+        raise PermissionDenied(str(rules.COORDINATOR.message))
+    back = request.GET.get("terug")
+    back = back if back in OTHER_CLASS_BACK else "group"
+    editable = traject.state in services.CHOOSING_STATES
+    choice = OtherClassChoiceForm(
+        request.GET if "groep" in request.GET else None,
+        classes=services.other_classes(traject),
+    )
+    school_class = choice.cleaned_data["groep"] if choice.is_bound and choice.is_valid() else None
+    form = None
+    if school_class is not None:
+        form = OtherClassPupilForm(
+            request.POST or None,
+            pupils=services.other_class_candidates(traject, school_class, request.user),
+        )
+    if request.method == "POST" and form is not None and form.is_valid():
+        try:
+            added = services.other_class_pupil_add(
+                traject,
+                form.cleaned_data["pupil"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(
+                request,
+                _("%(name)s kan nu voor de steungroep worden gekozen.")
+                % {"name": added.pupil.full_name},
+            )
+            return _back(traject, back)
+    return _page(
+        request,
+        "noblame/other_class.html",
+        traject,
+        back,
+        choice=choice,
+        form=form,
+        no_groep=request.method == "POST" and form is None,
+        school_class=school_class,
+        back=back,
+        editable=editable,
+        added=traject.other_class_pupils.select_related("pupil__school_class", "by"),
     )
 
 

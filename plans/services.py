@@ -22,6 +22,7 @@ from cases import rules
 from cases import services as case_services
 from cases.access import can_see_case
 from cases.models import Case, State, Talk
+from cases.uploads import FilesWritten, files_with_rows
 from plans import content
 from plans.documents import render_plan_pdf
 from plans.files import scan_check, signature_check
@@ -241,15 +242,15 @@ def plan_sign(signatory: PlanSignatory, *, by, signature: bytes | None = None) -
     if not signature:
         raise ValidationError(_("Zet eerst een handtekening in het vak."))
     signature_check(signature)
-    with transaction.atomic():
+    with files_with_rows() as files, transaction.atomic():
         plan = _signable(signatory)
-        signatory.signature.save(f"{signatory.pk}.png", ContentFile(signature), save=False)
+        files.save(signatory.signature, ContentFile(signature), "signature.png")
         signatory.signed_at = timezone.now()
         signatory.method = PlanSignatory.Method.SCREEN
         signatory.recorded_by = by
         signatory.save(update_fields=["signature", "signed_at", "method", "recorded_by"])
         if plan.is_signed_by_all:
-            _plan_lock(plan, by)
+            _plan_lock(plan, by, files)
     return signatory
 
 
@@ -269,7 +270,7 @@ def plan_sign_paper(
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    with transaction.atomic():
+    with files_with_rows() as files, transaction.atomic():
         for signatory in chosen:
             plan = _signable(signatory)
         scan = PlanScan(
@@ -280,7 +281,7 @@ def plan_sign_paper(
             sha256=digest.hexdigest(),
             uploaded_by=by,
         )
-        scan.file.save("scan", upload, save=False)
+        files.save(scan.file, upload, "scan")
         scan.save()
         now = timezone.now()
         for signatory in chosen:
@@ -290,12 +291,13 @@ def plan_sign_paper(
             signatory.recorded_by = by
             signatory.save(update_fields=["signed_at", "method", "scan", "recorded_by"])
         if plan.is_signed_by_all:
-            _plan_lock(plan, by)
+            _plan_lock(plan, by, files)
     return scan
 
 
-def _plan_lock(plan: ActionPlan, by) -> None:
-    """Every signature is in: apply the plan to the case, lock it, file its PDF once."""
+def _plan_lock(plan: ActionPlan, by, files: FilesWritten) -> None:
+    """Every signature is in: apply the plan to the case, lock it, file its PDF once
+    (through the signing service's ``files``, so a rollback removes it)."""
     case = Case.objects.get(pk=plan.case_id)
     _plan_apply_coaches(plan, case)
     _plan_apply_talks(plan, case, by)
@@ -303,7 +305,7 @@ def _plan_lock(plan: ActionPlan, by) -> None:
     plan.save(update_fields=["locked_at"])
     pdf = render_plan_pdf(plan)
     document = PlanDocument(plan=plan, size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest())
-    document.file.save("plan.pdf", ContentFile(pdf), save=False)
+    files.save(document.file, ContentFile(pdf), "plan.pdf")
     document.save()
     plan_locked.send(sender=ActionPlan, plan=plan, document=document, by=by)
 

@@ -5,8 +5,6 @@ Every view fetches the case through ``access.visible_cases`` (a pupil through
 (drawn signatures, scans, PDFs) are served only here, as attachments.
 """
 
-from pathlib import PurePath
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from audit import record_access
 from cases.access import visible_cases
+from cases.uploads import stored_download
 from plans import services as plan_services
 from plans.content import default_planning
 from plans.documents import plan_context, render_plan_pdf
@@ -221,20 +220,15 @@ def plan_print(request, pk):
 def plan_signature(request, pk):
     """A drawn signature (PNG) of a plan the user may see."""
     signatory = get_object_or_404(
-        PlanSignatory.objects.filter(plan__case__in=visible_cases(request.user)).exclude(
-            signature=""
-        ),
+        PlanSignatory.objects.filter(plan__case__in=visible_cases(request.user))
+        .exclude(signature="")
+        .select_related("plan__case"),
         pk=pk,
     )
     record_access(request, signatory, "download")
-    return _private(
-        FileResponse(
-            signatory.signature.open("rb"),
-            as_attachment=True,
-            filename=f"handtekening-{signatory.pk}.png",
-            content_type="image/png",
-        )
-    )
+    plan = signatory.plan
+    label = f"plan-v{plan.version}-handtekening"
+    return stored_download(signatory.signature, plan.case.reference, label, signatory.position + 1)
 
 
 @login_required
@@ -247,10 +241,6 @@ def plan_scan_download(request, pk):
         pk=pk,
     )
     record_access(request, scan, "download")
-    extension = PurePath(scan.original_name).suffix.lower()
-    name = f"scan-plan-{scan.plan.case.reference}-v{scan.plan.version}{extension}"
-    return _private(
-        FileResponse(
-            scan.file.open("rb"), as_attachment=True, filename=name, content_type=scan.content_type
-        )
-    )
+    plan = scan.plan
+    number = list(plan.scans.values_list("pk", flat=True)).index(scan.pk) + 1
+    return stored_download(scan.file, plan.case.reference, f"plan-v{plan.version}-scan", number)

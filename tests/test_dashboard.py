@@ -79,7 +79,10 @@ def test_the_filtered_dashboard_runs_the_same_queries_for_10_and_200_cases(
     client, people, school, groep5, victim, bully
 ):
     client.force_login(people["ib"])
-    url = reverse("cases:dashboard") + f"?pupil=sanne&school_class={groep5.pk}&state=signaled"
+    url = (
+        reverse("cases:dashboard")
+        + f"?leerling={victim.pk}&school_class={groep5.pk}&state=signaled"
+    )
     make_cases(10, school, people["teacher5"], people["ib"], victim, bully)
     with_10 = count_queries(client, url)
     make_cases(190, school, people["teacher5"], people["ib"], victim, bully)
@@ -108,21 +111,53 @@ def test_a_case_in_stap_4_waits_for_the_ib(client, people, school, victim, bully
     assert list(response.context["waiting"]) == [case]
 
 
-def test_search_by_pupil_name_finds_their_cases(people, school, groep7, victim, bully):
+def test_filter_by_pupil_finds_their_cases(people, school, groep7, victim, bully):
     other = make_pupil(school, groep7, "Fleur", "Visser")
     mine = new_case(school, people["teacher5"], victim, bully)
     theirs = new_case(school, people["ib"], other, bully)  # groep 7: not the teacher's
 
-    found = filtered_cases(people["ib"], Filters(pupil="fleur vis"))
+    found = filtered_cases(people["ib"], Filters(pupils=[other.pk]))
 
     assert list(found) == [theirs]
-    assert mine not in filtered_cases(people["ib"], Filters(pupil="fleur"))
+    assert mine not in found
 
 
-def test_search_stays_within_what_the_user_may_see(people, school, victim, bully):
+def test_filter_by_pupil_stays_within_what_the_user_may_see(people, school, victim, bully):
     new_case(school, people["teacher5"], victim, bully)
 
-    assert not filtered_cases(people["ib_other"], Filters(pupil="sanne")).exists()
+    assert not filtered_cases(people["ib_other"], Filters(pupils=[victim.pk])).exists()
+
+
+def test_a_name_finds_the_pupils_it_matches(client, people, school, groep7, victim, bully):
+    other = make_pupil(school, groep7, "Fleur", "Visser")
+    new_case(school, people["teacher5"], victim, bully)
+    theirs = new_case(school, people["ib"], other, bully)
+    client.force_login(people["ib"])
+
+    response = client.post(reverse("cases:dashboard"), {"name": "fleur vis"}, follow=True)
+
+    assert response.redirect_chain == [(reverse("cases:dashboard") + f"?leerling={other.pk}", 302)]
+    assert list(response.context["page"].object_list) == [theirs]
+    assert response.context["chosen_pupils"] == [other]
+
+
+def test_a_name_that_matches_no_pupil_says_so(client, people, school, victim, bully):
+    new_case(school, people["teacher5"], victim, bully)
+    client.force_login(people["ib"])
+
+    response = client.post(reverse("cases:dashboard"), {"name": "Zwartjes"})
+
+    assert response.status_code == 200
+    assert "Geen leerling gevonden met deze naam." in response.content.decode()
+
+
+def test_the_pages_of_a_filtered_list_keep_the_pupil(client, people, school, victim, bully):
+    make_cases(30, school, people["teacher5"], people["ib"], victim, bully)
+    client.force_login(people["ib"])
+
+    html = client.get(reverse("cases:dashboard"), {"leerling": victim.pk}).content.decode()
+
+    assert f'href="?leerling={victim.pk}&amp;pagina=2"' in html
 
 
 def test_filter_by_class_and_period(people, school, groep7, victim, bully):

@@ -92,3 +92,51 @@ def test_dossier_shows_a_note_outside_any_case(client, signed, people, victim):
     html = client.get(reverse("dossier:pupil", args=[victim.pk])).content.decode()
 
     assert "Los van een casus." in html
+
+
+# --- every entry by the rule of its case ---------------------------------------------------
+
+SHARED, SECRET, LOOSE = "Uit de gedeelde casus.", "Uit een casus van groep 7.", "Los genoteerd."
+
+
+@pytest.fixture
+def shared(school, people, victim, groep7):
+    """Mila of groep 7 is in a case with the groep 5 victim (teacher5 opens it) and in a case
+    of groep 7 only (teacher5 does not); a note about her in each, and one outside a case."""
+    from tests.conftest import make_pupil
+
+    mila = make_pupil(school, groep7, "Mila", "Kok")
+    ours = new_case(school, people["ib"], victim, mila)
+    theirs = new_case(school, people["teacher7"], mila, make_pupil(school, groep7, "Finn", "Bos"))
+    for case, text in ((ours, SHARED), (theirs, SECRET)):
+        dossier_services.dossier_add(mila, DossierEntry.Kind.NOTE, text, case=case, by=people["ib"])
+    dossier_services.dossier_add(mila, DossierEntry.Kind.NOTE, LOOSE, by=people["teacher7"])
+    return mila, ours, theirs
+
+
+def test_a_teacher_sharing_a_case_reads_only_that_cases_entry(client, shared, people):
+    mila, ours, theirs = shared
+    client.force_login(people["teacher5"])
+
+    html = client.get(reverse("dossier:pupil", args=[mila.pk])).content.decode()
+
+    assert SHARED in html
+    assert reverse("cases:detail", args=[ours.pk]) in html
+    for hidden in (SECRET, LOOSE, theirs.reference, "meester.tim"):
+        assert hidden not in html
+    assert html.count("Aantekening uit een andere casus") == 1
+    assert html.count("Aantekening buiten een casus") == 1
+    # Each entry keeps its date and kind.
+    assert html.count("<time ") == 3
+    assert html.count('border">aantekening</span>') == 3
+
+
+def test_the_ib_reads_every_entry_of_the_school(client, shared, people):
+    mila, _ours, _theirs = shared
+    client.force_login(people["ib"])
+
+    html = client.get(reverse("dossier:pupil", args=[mila.pk])).content.decode()
+
+    assert all(text in html for text in (SHARED, SECRET, LOOSE))
+    assert "Aantekening uit een andere casus" not in html
+    assert "Aantekening buiten een casus" not in html

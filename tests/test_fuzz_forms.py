@@ -36,12 +36,14 @@ from noblame.forms import (
     MeetingForm,
     MeetingPlanForm,
     MemberFollowUpForm,
+    OtherClassPupilForm,
     ParticipantAddForm,
     ScheduleForm,
     VictimFollowUpForm,
     VictimTalkForm,
 )
 from noblame.models import TrajectState
+from noblame.services import other_class_candidates, other_classes, pickable_pupils
 from tests.noblame_walk import traject_of, walk_traject
 from tests.walk import new_case, walk
 
@@ -248,10 +250,11 @@ def test_evidence_form(client, people, case_at):
 
 
 @pytest.mark.django_db
-def test_dashboard_filter_form(client, people, case_at):
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_dashboard_filter_form(client, people, case_at, method):
     case_at(State.SIGNALED)
     form = DashboardFilterForm(user=people["ib"])
-    fuzz(client, people["ib"], reverse("cases:dashboard"), form_strategy(form), method="get")
+    fuzz(client, people["ib"], reverse("cases:dashboard"), form_strategy(form), method=method)
 
 
 # --- the No Blame screens ------------------------------------------------------------------
@@ -277,15 +280,28 @@ def test_participant_form(client, people, traject_at):
 def test_victim_talk_form(client, people, traject_at):
     traject = traject_at(TrajectState.VICTIM_TALK)
     url = reverse("noblame:victim_talk", args=[traject.case_id])
-    fuzz(client, people["smw"], url, form_strategy(VictimTalkForm(traject=traject)))
+    form = VictimTalkForm(pupils=pickable_pupils(traject, people["smw"]))
+    fuzz(client, people["smw"], url, form_strategy(form))
 
 
 @pytest.mark.django_db
 def test_group_formset(client, people, traject_at):
     traject = traject_at(TrajectState.VICTIM_ASSIGNMENT)
     url = reverse("noblame:group", args=[traject.case_id])
-    formset = GroupFormSet(traject=traject, prefix="lid")
+    formset = GroupFormSet(pupils=pickable_pupils(traject, people["smw"]), prefix="lid")
     fuzz(client, people["smw"], url, form_strategy(formset))
+
+
+@pytest.mark.django_db
+def test_other_class_form(client, people, traject_at, school, groep7):
+    from tests.conftest import make_pupil
+
+    make_pupil(school, groep7, "Lina", "Smit")
+    traject = traject_at(TrajectState.VICTIM_ASSIGNMENT)
+    groep = other_classes(traject).get()
+    url = reverse("noblame:other_class", args=[traject.case_id]) + f"?groep={groep.pk}"
+    form = OtherClassPupilForm(pupils=other_class_candidates(traject, groep, people["smw"]))
+    fuzz(client, people["smw"], url, form_strategy(form))
 
 
 @pytest.mark.django_db

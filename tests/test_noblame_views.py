@@ -286,7 +286,7 @@ def test_the_letter_is_served_as_an_attachment_without_a_name(client, talking, p
     assert response.status_code == 200
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert f"brief-{talking.case.reference}.png" in disposition
+    assert f"{talking.case.reference}-brief.png" in disposition
     assert "Vries" not in disposition
     assert b"".join(response.streaming_content) == PNG
 

@@ -232,7 +232,8 @@ def test_evidence_is_downloaded_as_an_attachment_by_who_may_see_it(client, peopl
     response = client.get(reverse("cases:evidence", args=[case.pk, evidence.pk]))
 
     assert response.status_code == 200
-    assert response["Content-Disposition"].startswith('attachment; filename="chat.png"')
+    name = f"{case.reference}-bewijs-1.png"  # never the uploaded chat.png
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
     assert b"".join(response.streaming_content) == PNG
 
 

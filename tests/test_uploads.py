@@ -263,7 +263,7 @@ def test_a_letter_is_stored_and_served_as_its_content_not_the_browsers_type(
     assert talk.letter_content_type == "application/pdf"
     assert "Sanne" not in talk.letter.name
     assert response["Content-Type"] == "application/pdf"
-    assert f"brief-{talking.case.reference}.pdf" in response["Content-Disposition"]
+    assert f"{talking.case.reference}-brief.pdf" in response["Content-Disposition"]
 
 
 def test_a_letter_kept_before_the_check_is_served_by_its_content(client, people, talking):
