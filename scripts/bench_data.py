@@ -151,7 +151,8 @@ LAST = (
     "Mulder", "de Groot", "El Amrani", "Bouzid", "Yilmaz", "Demir", "Ramdin", "Nowak",
     "van Dijk", "Kuipers", "Hoekstra", "van 't Hof", "Çelik", "Şahin", "Wójcik", "Post",
 )  # fmt: skip
-PARENTS = (("Linda", "mother"), ("Mark", "father"), ("Fatima", "mother"), ("Mehmet", "father"))
+MOTHERS = ("Linda", "Fatima", "Ayşe", "Marieke", "Sunita", "Agnieszka")
+FATHERS = ("Mark", "Mohamed", "Mehmet", "Jeroen", "Anand", "Piotr")
 OTHER_SUMMARIES = (
     "Kort gesprek met de ouders op het schoolplein; afgesproken elkaar volgende week te bellen.",
     "Even bijgepraat met de gepeste leerling in de pauze: het gaat wisselend.",
@@ -264,13 +265,12 @@ def build_organisation(
             memberships.append(Membership(user_id=pk, school_id=school, role="teacher"))
         for role in ("ib", "smw", "director", "admin"):
             memberships.append(Membership(user_id=staff[school][role], school_id=school, role=role))
-        through = SchoolClass.teachers.through
-        teaching += [
-            through(schoolclass_id=klass, user_id=teacher)
-            for klass, teacher in zip(classes[school], teachers, strict=True)
-        ]
+        teaching += list(zip(classes[school], teachers, strict=True))
     Membership.objects.bulk_create(memberships)
-    SchoolClass.teachers.through.objects.bulk_create(teaching)
+    field = SchoolClass._meta.get_field("teachers")
+    through = field.remote_field.through
+    src, tgt = field.m2m_column_name(), field.m2m_reverse_name()
+    through.objects.bulk_create([through(**{src: k, tgt: t}) for k, t in teaching])
 
     pupils, number = [], 0
     per_class = pupils_per_school // 8
@@ -299,11 +299,9 @@ def build_organisation(
 
     guardian_rows = []
     for p in pupils:
-        mother, father = rng.sample(PARENTS[0::2], 1)[0], rng.sample(PARENTS[1::2], 1)[0]
-        for first, _relation in (mother, father):
-            guardian_rows.append(
-                Guardian(first_name=first, last_name=p.last_name, email=f"ouder{p.pk}@example.nl")
-            )
+        for n, first in enumerate((rng.choice(MOTHERS), rng.choice(FATHERS)), start=1):
+            email = f"ouder{n}.{p.pk}@example.nl"
+            guardian_rows.append(Guardian(first_name=first, last_name=p.last_name, email=email))
     Guardian.objects.bulk_create(guardian_rows, batch_size=2000)
     guardians, relations = {}, []
     for i, p in enumerate(pupils):
@@ -347,7 +345,7 @@ class FieldPlan:
             else:
                 self.columns.append((field.attname, "keep", None))
         # Many-to-many fields with a table of their own (not a model of the graph).
-        self.m2m = []  # (field name, through model, source column, target column, how)
+        self.m2m = []  # (field name, through, source column, target column, how, graph key)
         for field in model_class._meta.local_many_to_many:
             through = field.remote_field.through
             if not through._meta.auto_created:
