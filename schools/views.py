@@ -57,6 +57,11 @@ def beheer_view(*methods):
     return decorate
 
 
+def _error_text(error: ValidationError | PermissionDenied) -> str:
+    """The Dutch refusal a service raised, as one line for the page."""
+    return " ".join(getattr(error, "messages", None) or [str(error)])
+
+
 def _errors_to_form(form, error: ValidationError) -> None:
     for message in error.messages:
         form.add_error(None, message)
@@ -269,7 +274,7 @@ def guardian_edit(request, pk, relation_pk):
         try:
             services.guardian_update(link, by=request.user, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, str(error.messages[0] if hasattr(error, "messages") else error))
+            form.add_error(None, _error_text(error))
         else:
             messages.success(request, _("De gegevens van de ouder/verzorger zijn opgeslagen."))
             return redirect("schools:pupil_edit", pk=pupil.pk)
@@ -406,7 +411,7 @@ def _save_roles(request, account, role_forms):
             roles=bound.cleaned_data["roles"],
         )
     except (ValidationError, PermissionDenied) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, _error_text(error))
     else:
         messages.success(request, _("De rollen zijn opgeslagen."))
     return redirect("schools:staff_edit", pk=account.pk)

@@ -4,7 +4,7 @@ The rule lives in ``cases.access.PAGES``; templates ask ``{% user_pages as pages
 
 from django import template
 
-from cases.access import pages_for, roles_of
+from cases.access import pages_for
 
 register = template.Library()
 
@@ -13,6 +13,3 @@ register = template.Library()
 def user_pages(context):
     request = context.get("request")
     return pages_for(request.user) if request is not None else set()
-
-
-__all__ = ["roles_of", "user_pages"]

@@ -16,6 +16,7 @@ Safety and repeatability:
 """
 
 import datetime
+import itertools
 import random
 import unicodedata
 from dataclasses import dataclass, field
@@ -752,6 +753,7 @@ class Command(BaseCommand):
         self.emails: set[str] = set(Guardian.objects.values_list("email", flat=True))
         self.families: dict[str, list] = {key: [] for key in SCHOOLS}
         self.classes: dict[tuple[str, str], list[Pupil]] = {}
+        self.pupil_numbers = itertools.count(PUPIL_NUMBER_START)
         self.class_teacher: dict[tuple[str, str], object] = {}
         year = current_school_year(self.today)
         for school_key, name, groep, size, teachers in CLASSES:
@@ -824,7 +826,7 @@ class Command(BaseCommand):
                 school=school_class.school,
                 school_class=school_class,
                 # The number the pupil administration knows the pupil by (import key).
-                pupil_number=str(PUPIL_NUMBER_START + Pupil.objects.count()),
+                pupil_number=str(next(self.pupil_numbers)),
                 first_name=first,
                 last_name=family["last_name"],
                 date_of_birth=born,
