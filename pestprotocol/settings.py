@@ -7,6 +7,7 @@ secret key. Every variable is listed in the README.
 
 import datetime
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -291,6 +292,8 @@ else:
     raise ImproperlyConfigured('MEDIA_STORAGE is "local" (default) or "s3".')
 STORAGES = {"default": _MEDIA, "staticfiles": {"BACKEND": _STATIC_BACKEND}}
 WHITENOISE_MAX_AGE = 365 * 24 * 3600  # hashed names change with the content
+if DEBUG:  # development serves from the source folders; no collectstatic folder needed
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Background work (django-tasks, Django's task API): e-mails, the plan PDF, the schedule.
 # Production stores tasks in the database (`manage.py db_worker` runs them); development
