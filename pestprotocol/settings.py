@@ -248,7 +248,7 @@ LOGGING = {
 # --- Production operation (issue 13): static files, media storage, background tasks,
 # request limits and logging. Kept in one block; the variables are in the README. -----------
 
-INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+INSTALLED_APPS += ["django_tasks", "django_tasks_db", "backups"]
 # One line per request (user id, never a name), then the size limit, then whitenoise for
 # the static files, right after SecurityMiddleware as whitenoise asks.
 MIDDLEWARE.insert(0, "pestprotocol.operations.RequestLogMiddleware")
