@@ -311,6 +311,9 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["defau
 TASK_ATTEMPTS = int(os.environ.get("TASK_ATTEMPTS", "") or 5)
 TASK_RETRY_SECONDS = int(os.environ.get("TASK_RETRY_SECONDS", "") or 60)
 
+# E-mail to files (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "") or None
+
 # Requests: the largest body accepted (a 10 MB scan plus the form), refused with 413 before
 # the view reads it. nginx has the same limit (deploy/nginx/pestprotocol.conf).
 MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_MB", "") or 12) * 1024 * 1024
