@@ -92,7 +92,7 @@ def prepare() -> dict:
         "smw": User.objects.get(username="smw"),
         "director": User.objects.get(username="directie"),
     }
-    klass = teacher.memberships.exclude(school_class=None).first().school_class
+    klass = teacher.school_classes.order_by("-school_year").first()
     pupils = list(Pupil.objects.filter(school_class=klass, left_on=None).order_by("pk")[:4])
     plan = full_plan(case_in_stap4(klass.school, people, pupils[2], pupils[3]), people)
     mine = None
@@ -189,7 +189,7 @@ class Browser:
             return error.code, url, dict(error.headers), error.read()
 
     def page(self, path: str) -> tuple[str, list]:
-        status, url, _headers, body = self.request(path)
+        status, _url, _headers, body = self.request(path)
         if status != 200:
             fail(f"GET {path}: {status}")
         text = body.decode()
@@ -481,7 +481,7 @@ def journey(top: Topology, data: dict, url: str):
     with step("the worker files the plan PDF; download it"):
 
         def pdf():
-            status, _u, headers, body = browser.request(f"/plannen/{plan}/pdf/")
+            _status, _u, headers, body = browser.request(f"/plannen/{plan}/pdf/")
             return headers.get("Content-Type") == "application/pdf" and body.startswith(b"%PDF")
 
         wait_for(pdf, "the signed plan's PDF", 120)
@@ -516,17 +516,11 @@ def journey(top: Topology, data: dict, url: str):
     return browser, case_id
 
 
-def kill_one_app_server(top: Topology, url: str, browser: Browser):
+def kill_one_app_server(top: Topology, url: str, browser: Browser, data: dict):
     """Log signals through nginx from 4 threads; SIGKILL app server A in the middle."""
     _text, forms = browser.page("/casussen/nieuw/")
     form = next(f for f in forms if "description" in [x[0] for x in f["fields"]])
-    pupils = db_query(
-        url,
-        "SELECT p.id FROM schools_pupil p JOIN auth_user u ON u.username = 'leerkracht' "
-        "JOIN schools_membership m ON m.user_id = u.id AND m.school_class_id = p.school_class_id "
-        "WHERE p.left_on IS NULL ORDER BY p.id LIMIT 2",
-    )
-    victim, bully = pupils[0][0], pupils[1][0]
+    victim, bully = data["pupils"]
     answered, errors, lock = {}, [], threading.Lock()
 
     def log_signals(worker: int):
@@ -688,7 +682,7 @@ def main():
             )
         say("Journey through nginx:")
         browser, _case = journey(top, data, url)
-        kill_one_app_server(top, url, browser)
+        kill_one_app_server(top, url, browser, data)
         check_logs(top, data["names"])
     finally:
         top.stop()

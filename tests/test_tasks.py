@@ -13,6 +13,7 @@ from cases import services as case_services
 from cases import tasks as case_tasks
 from cases.models import Notification
 from dossier.models import DossierEntry
+from plans.documents import render_plan_pdf
 from plans.models import PlanDocument
 from tests.plan_helpers import case_in_stap4, full_plan
 from tests.test_files_after_commit import sign
@@ -21,9 +22,13 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUE
 
 
 @pytest.fixture
-def database_tasks(settings):
-    """Tasks kept in the database and run by ``db_worker``, as in production."""
+def database_tasks(settings, monkeypatch):
+    """Tasks kept in the database and run by ``db_worker``, as in production. The worker
+    would close the test's connection (it is inside the test's transaction) between tasks."""
     settings.TASKS = DATABASE_TASKS
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
 
 
 def worker() -> str:
@@ -151,8 +156,7 @@ def test_a_failed_pdf_is_filed_by_the_daily_safety_net(
     monkeypatch.setattr("plans.services.render_plan_pdf", broken)
     worker()
     assert not PlanDocument.objects.filter(plan=plan).exists()
-    monkeypatch.undo()
-    settings.TASKS = DATABASE_TASKS
+    monkeypatch.setattr("plans.services.render_plan_pdf", render_plan_pdf)
 
     out = io.StringIO()
     call_command("enqueue_daily", stdout=out)
