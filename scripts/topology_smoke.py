@@ -126,11 +126,15 @@ class Forms(html.parser.HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": a.get("action", ""), "fields": [], "buttons": []})
+            self.forms.append(
+                {"action": a.get("action", ""), "fields": [], "buttons": [], "radios": {}}
+            )
         elif not self.forms:
             return
         elif tag == "input":
             kind = a.get("type", "text")
+            if kind == "radio" and a.get("name"):  # a required choice: its first option
+                self.forms[-1]["radios"].setdefault(a["name"], a.get("value", ""))
             if kind in ("checkbox", "radio") and "checked" not in a:
                 return
             if kind == "submit":
@@ -202,12 +206,16 @@ class Browser:
         for name, value, attrs in form["fields"]:
             if name in overrides:
                 continue
-            if fill_required and "required" in attrs and not value:
+            if fill_required and "required" in attrs and not value.strip():
                 kind = attrs.get("type", "")
                 value = (
                     datetime.date.today().isoformat() if kind == "date" else "Rookproef: gesprek."
                 )
             fields.append((name, value or ""))
+        given = {name for name, _value in fields} | set(overrides)
+        for name, value in form["radios"].items():
+            if fill_required and name not in given:
+                fields.append((name, value))
         for name, value in overrides.items():
             for one in value if isinstance(value, list) else [value]:
                 fields.append((name, one))
