@@ -600,8 +600,12 @@ def kill_one_app_server(top: Topology, url: str, browser: Browser, data: dict):
 
 
 def check_logs(top: Topology, names: list[str]):
-    with step("no demo pupil's name in the nginx, gunicorn and request logs"):
-        logs = [top.work / "nginx-access.log", *sorted(top.work.glob("app_*.log"))]
+    with step("no demo pupil's name in the nginx, gunicorn, request and worker logs"):
+        logs = [
+            top.work / "nginx-access.log",
+            *sorted(top.work.glob("app_*.log")),  # gunicorn's access logs, the request log
+            top.work / "worker.log",
+        ]
         lines = sum(len(p.read_text(errors="replace").splitlines()) for p in logs if p.exists())
         if lines < 20:
             fail(f"the logs hold only {lines} lines")

@@ -2,6 +2,7 @@
 
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -124,3 +125,21 @@ def test_s3_without_a_bucket_refuses_to_start():
 
     assert result.returncode != 0
     assert "S3_BUCKET" in result.stderr
+
+
+def test_a_pdf_finds_a_static_file_by_its_hashed_production_name(monkeypatch):
+    """In production ``{% static %}`` gives hashed names; the PDF renderer maps them back."""
+    from django.contrib.staticfiles import finders
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    from cases.documents import static_file
+
+    hashed = "css/plan_document.0123456789ab.css"
+    assert static_file(f"file:///static/{hashed}") is None
+    monkeypatch.setattr(
+        staticfiles_storage, "hashed_files", {"css/plan_document.css": hashed}, raising=False
+    )
+
+    found = static_file(f"file:///static/{hashed}")
+
+    assert str(found) == str(Path(finders.find("css/plan_document.css")).resolve())
