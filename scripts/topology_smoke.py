@@ -260,11 +260,20 @@ def wait_for(check, what: str, seconds: float = 60):
     fail(f"{what}: not within {seconds} s")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the redirect itself is the answer
+
+
 def http_status(url: str) -> tuple[int, dict]:
+    """Status and headers of one GET, redirects not followed."""
     context = ssl.create_default_context()
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    opener = urllib.request.build_opener(
+        _NoRedirect(), urllib.request.HTTPSHandler(context=context)
+    )
     try:
-        with urllib.request.urlopen(url, timeout=10, context=context) as response:
+        with opener.open(url, timeout=10) as response:
             return response.status, dict(response.headers)
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers)
