@@ -172,7 +172,7 @@ class TalkForm(forms.Form):
     def __init__(self, *args, kind, case, version=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.questions = questions_for(kind, case.cycle)
+        self.questions = questions_for(kind, case.recurrence_level())
         for question in self.questions:
             if question.choices:
                 field = forms.ChoiceField(

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
-from cases import fsm, hooks, rules
+from cases import fsm, hooks, routing, rules, windows
 from cases.access import PAGES, visible_pupils
 from cases.models import (
     OPEN_STATES,
@@ -36,7 +36,7 @@ from cases.models import (
 from cases.signs import WARNING_SIGN_SLUGS
 from cases.steps import ANYTIME_TALKS, TALKS_BY_STATE
 from cases.talks import TalkKind, missing_answers, questions_for
-from schools.models import Membership, Role
+from schools.models import Guardian, Membership, Role
 
 TRANSITION_NAMES = (
     "start_victim_talk",
@@ -54,7 +54,16 @@ TRANSITION_NAMES = (
     "return_to_class",
     "start_closing",
     "reopen",
+    "withdraw",
 )
+
+# Transitions that need a remark: why a signal is withdrawn stays in the history.
+REMARK_REQUIRED = {
+    "withdraw": gettext_lazy(
+        "Geef de reden waarom de melding wordt ingetrokken (bijvoorbeeld: verkeerde leerling, "
+        "dubbele melding)."
+    ),
+}
 
 
 class TransitionRefused(Exception):
@@ -87,6 +96,8 @@ def case_transition(case: Case, name: str, *, by, remark: str = "") -> Case:
     case is reloaded.
     """
     problems = transition_check(case, name, by)
+    if not problems and name in REMARK_REQUIRED and not remark.strip():
+        problems = [str(REMARK_REQUIRED[name])]
     if problems:
         raise TransitionRefused(problems)
     source = case.state
@@ -94,6 +105,8 @@ def case_transition(case: Case, name: str, *, by, remark: str = "") -> Case:
         with transaction.atomic():
             getattr(case, name)()
             case.save(update_fields=["state"])
+            recurrences = _record_recurrences(case, name, source, by)
+            rule, reason = routing.explain(case, name, source, recurrences)
             StateChange.objects.create(
                 case=case,
                 transition=name,
@@ -101,7 +114,11 @@ def case_transition(case: Case, name: str, *, by, remark: str = "") -> Case:
                 target=case.state,
                 by=by,
                 remark=remark.strip(),
+                rule=rule,
+                rule_reason=reason,
             )
+            for recurrence in recurrences:
+                hooks.recurrence_recorded.send(sender=Recurrence, recurrence=recurrence, by=by)
             _after_transition(case, name, source, by)
     except ConcurrentTransition:
         case.refresh_from_db()
@@ -122,14 +139,17 @@ def _after_transition(case: Case, name: str, source: str, by) -> None:
     No Blame traject, write dossier entries) they do on ``hooks.case_transitioned``."""
     today = timezone.localdate()
     if name == "classify_one_off":
+        due = today + datetime.timedelta(days=case.school.one_off_review_days)
         schedule_talk(
             case,
             TalkKind.ONE_OFF_REVIEW,
-            today + datetime.timedelta(days=case.school.one_off_review_days),
+            due,
             by=by,
+            window_opens=due,
+            window_closes=due + datetime.timedelta(days=case.school.one_off_review_late_days),
         )
-    elif name == "reopen":
-        _record_recurrence(case, by)
+    if name in routing.CLASSIFY_BULLYING:
+        _plan_outside_help_for_victims(case, by)
     if case.state in (State.SUPPORT_GROUP, State.ACTION_PLAN) or name == "reopen":
         _involve_ib(case)
     hooks.case_transitioned.send(
@@ -162,16 +182,79 @@ def _involve_ib(case: Case) -> None:
             notify(user, case, message)
 
 
-def _record_recurrence(case: Case, by) -> None:
-    """Herhaling: count per bully; from the second one record the advice for outside help."""
-    case.cycle += 1
-    case.save(update_fields=["cycle"])
-    for cp in case.case_pupils.filter(role=CasePupil.Role.BULLY).select_related("pupil"):
-        number = Recurrence.objects.filter(pupil=cp.pupil).count() + 1
-        recurrence = Recurrence.objects.create(
-            case=case, pupil=cp.pupil, number=number, outside_help_advised=number >= 2
+# Transitions that find a pupil bullying again (besides a one-off case's own review).
+RECURRENCE_TRANSITIONS = ("reopen", "classify_repeated")
+
+
+def _record_recurrences(case: Case, name: str, source: str, by) -> list[Recurrence]:
+    """Herhaling belongs to the pupil: every bully of the case who already had a signed plan
+    van aanpak as bully (any case of the school, or an earlier cycle of this one) gets the
+    next recurrence number. A reopen starts a new cycle of the case.
+
+    The advice for outside help is never recorded here: only the stap 6 talk with the
+    bully's parents records it (``talk_record``).
+    """
+    if name == "reopen":
+        case.cycle += 1
+        case.save(update_fields=["cycle"])
+    elif not (
+        name in RECURRENCE_TRANSITIONS or (name == "escalate" and source == State.ONE_OFF_REVIEW)
+    ):
+        return []
+    if case.state not in (State.ACTION_PLAN, State.COACHING):
+        return []  # no plan before: the history rule sent it to stap 3, no recurrence
+    found = []
+    for earlier in routing.bullies_with_plan_before(case):
+        number = Recurrence.objects.filter(pupil=earlier.pupil).count() + 1
+        found.append(
+            Recurrence.objects.create(
+                case=case,
+                pupil=earlier.pupil,
+                number=number,
+                cycle=case.cycle,
+                earlier_case=earlier.case,
+            )
         )
-        hooks.recurrence_recorded.send(sender=Recurrence, recurrence=recurrence, by=by)
+    return found
+
+
+def _plan_outside_help_for_victims(case: Case, by) -> None:
+    """A victim in a third bullying case within the school's period: plan the talk with
+    the parents about outside help (once per case) and tell the IB."""
+    repeated = routing.victims_in_third_case(case)
+    if not repeated or case.talks.filter(kind=TalkKind.OUTSIDE_HELP_VICTIM).exists():
+        return
+    schedule_talk(
+        case,
+        TalkKind.OUTSIDE_HELP_VICTIM,
+        timezone.localdate() + datetime.timedelta(days=OUTSIDE_HELP_TALK_DAYS),
+        by=by,
+    )
+    ib = case.ib or _school_ib(case)
+    if ib is not None:
+        notify(
+            ib,
+            case,
+            _(
+                "Casus %(ref)s: een gepeste leerling is voor de derde keer betrokken. Er is een "
+                "gesprek met de ouders over hulp van buitenaf gepland."
+            )
+            % {"ref": case.reference},
+        )
+
+
+# The talk with a victim's parents about outside help is planned this many days ahead.
+OUTSIDE_HELP_TALK_DAYS = 14
+
+
+def _school_ib(case: Case):
+    member = (
+        Membership.objects.filter(school=case.school, role=Role.IB, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return member.user if member else None
 
 
 # --- who may make the other changes, and when ----------------------------------------
@@ -407,12 +490,26 @@ def talk_plan(case: Case, kind: str, planned_on: datetime.date, *, by) -> Talk:
         return schedule_talk(case, kind, planned_on, by=by)
 
 
-def schedule_talk(case: Case, kind: str, planned_on: datetime.date, *, by) -> Talk:
+def schedule_talk(
+    case: Case,
+    kind: str,
+    planned_on: datetime.date,
+    *,
+    by,
+    window_opens: datetime.date | None = None,
+    window_closes: datetime.date | None = None,
+) -> Talk:
     """Plan a talk as a side effect of a step another service already checked (a
-    transition, a plan that locks); ``talk_plan`` is the checked way in for people."""
-    """A talk a step of the protocol plans itself (the one-off review, the plan's planning)."""
+    transition, a plan that locks); ``talk_plan`` is the checked way in for people.
+    ``window_opens``/``window_closes``: the protocol's window for it (``Talk``)."""
     return Talk.objects.create(
-        case=case, kind=kind, cycle=case.cycle, planned_on=planned_on, created_by=by
+        case=case,
+        kind=kind,
+        cycle=case.cycle,
+        planned_on=planned_on,
+        window_opens=window_opens,
+        window_closes=window_closes,
+        created_by=by,
     )
 
 
@@ -444,12 +541,16 @@ def talk_record(
     pupils=(),
     guardians=(),
     talk: Talk | None = None,
+    early_reason: str = "",
 ) -> TalkVersion:
     """Record what was said. Recording again (an edit) adds a version; the old one stays.
 
     Without ``talk`` it fills the oldest planned, unrecorded talk of this kind in the
     current cycle, or starts a new one. A talk is recorded by someone who works on the
-    case, while it is open, in the stap it belongs to (see ``_talk_fits``).
+    case, while it is open, in the stap it belongs to (see ``_talk_fits``), with the
+    people the protocol wants at it (``attendance_problems``). A talk held before its
+    window opens needs ``early_reason``. From a bully's second recurrence on, the talk
+    with the bully's parents that records the advice for outside help marks it as given.
     """
     if kind not in TalkKind.values:
         raise ValidationError(_("Onbekend soort gesprek."))
@@ -465,9 +566,10 @@ def talk_record(
                 )
                 % {"talk": TalkKind(kind).label, "stap": case.stap_label}
             )
-        keys = {q.key for q in questions_for(kind, case.cycle)}
+        level = case.recurrence_level()
+        keys = {q.key for q in questions_for(kind, level)}
         answers = {k: str(v).strip() for k, v in answers.items() if k in keys}
-        missing = missing_answers(kind, answers, case.cycle)
+        missing = missing_answers(kind, answers, level)
         if missing:
             raise ValidationError(
                 _("Beantwoord nog: %(questions)s")
@@ -475,12 +577,20 @@ def talk_record(
             )
         if held_on > timezone.localdate():
             raise ValidationError(_("Een gesprek kan niet in de toekomst gehouden zijn."))
+        pupils, guardians = list(pupils), list(guardians)
+        absent = attendance_problems(case, kind, pupils, guardians)
+        if absent:
+            raise ValidationError(absent)
         if talk is None:
             talk = (
                 case.talks.filter(kind=kind, cycle=case.cycle, versions=None)
                 .order_by("planned_on", "pk")
                 .first()
             ) or Talk.objects.create(case=case, kind=kind, cycle=case.cycle, created_by=by)
+        early_reason = early_reason.strip()
+        early = windows.early_problem(talk, held_on, early_reason)
+        if early:
+            raise ValidationError(early)
         Talk.objects.select_for_update().filter(pk=talk.pk).first()  # serialise versioning
         number = (talk.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = TalkVersion.objects.create(
@@ -490,12 +600,78 @@ def talk_record(
             answers=answers,
             notes=notes,
             confidential_notes=confidential_notes,
+            early_reason=early_reason if windows.is_early(talk, held_on) else "",
             author=by,
         )
         version.staff.set(staff)
         version.pupils.set(pupils)
         version.guardians.set(guardians)
+        if kind == TalkKind.BULLY_PARENTS and answers.get("outside_help_advice"):
+            _outside_help_advised(case, version, by)
     return version
+
+
+def _outside_help_advised(case: Case, version: TalkVersion, by) -> None:
+    """The strong advice for outside help was given to the parents of a bully at their second
+    (or later) recurrence: only now is it recorded, and the dossier told."""
+    due = case.recurrences.filter(
+        cycle=case.cycle, number__gte=2, outside_help_advised=False
+    ).select_related("pupil", "case")
+    for recurrence in due:
+        recurrence.outside_help_advised = True
+        recurrence.advice_talk = version
+        recurrence.save(update_fields=["outside_help_advised", "advice_talk"])
+        hooks.outside_help_advised.send(
+            sender=Recurrence, recurrence=recurrence, version=version, by=by
+        )
+
+
+# Who must be at each stap 6 talk (and at the talk about outside help for a victim):
+# (pupils in these roles present, a guardian of a pupil in these roles present).
+ATTENDANCE = {
+    TalkKind.BULLY: ((CasePupil.Role.BULLY,), ()),
+    TalkKind.BULLY_PARENTS: ((), (CasePupil.Role.BULLY,)),
+    TalkKind.VICTIM_PARENTS: ((CasePupil.Role.VICTIM,), (CasePupil.Role.VICTIM,)),
+    TalkKind.OUTSIDE_HELP_VICTIM: ((), (CasePupil.Role.VICTIM,)),
+}
+
+
+def attendance_problems(case: Case, kind: str, pupils, guardians) -> list[str]:
+    """What the attendance of a talk of ``kind`` misses, in Dutch; empty when it is right.
+
+    The talk with the bully has a bully of the case present; the talk with the bully's
+    parents at least one guardian of a bully; the talk with the victim and parents the
+    victim and at least one of the victim's guardians.
+    """
+    if kind not in ATTENDANCE:
+        return []
+    pupil_roles, guardian_roles = ATTENDANCE[kind]
+    present = {p.pk for p in pupils}
+    present_guardians = {g.pk for g in guardians}
+    problems = []
+    for role in pupil_roles:
+        in_role = [cp.pupil for cp in case.case_pupils.select_related("pupil") if cp.role == role]
+        if in_role and not present & {p.pk for p in in_role}:
+            problems.append(
+                _("Bij dit gesprek hoort %(who)s aanwezig te zijn: vink aan wie erbij was.")
+                % {"who": " of ".join(p.full_name for p in in_role)}
+            )
+    for role in guardian_roles:
+        in_role = [cp.pupil for cp in case.case_pupils.select_related("pupil") if cp.role == role]
+        if not in_role:
+            continue
+        theirs = set(
+            Guardian.objects.filter(pupils__in=in_role).values_list("pk", flat=True).distinct()
+        )
+        if not present_guardians & theirs:
+            problems.append(
+                _(
+                    "Bij dit gesprek hoort minstens één ouder of verzorger van %(who)s: "
+                    "vink aan wie erbij was."
+                )
+                % {"who": " of ".join(p.full_name for p in in_role)}
+            )
+    return problems
 
 
 # --- notifications -----------------------------------------------------------------

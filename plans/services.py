@@ -364,6 +364,12 @@ def latest_locked_plan(case: Case) -> ActionPlan | None:
 # --- what the case asks of the plan (cases.hooks) -------------------------------------------
 
 
+def cases_with_signed_plan():
+    """The cases (a queryset of ids) with a plan signed by everyone, in any version; the
+    recurrence rule of ``cases.routing`` asks it through ``cases.hooks``."""
+    return ActionPlan.objects.filter(locked_at__isnull=False).values("case_id")
+
+
 def signed_problems(case: Case) -> list[str]:
     """What is missing before the latest plan of ``case`` counts as signed (stap 4 → 5)."""
     plan = case.plans.order_by("-version").first()
