@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from cases.models import (
     OPEN_STATES,
     Case,
     CasePupil,
+    CaseReport,
     Notification,
     Place,
     Recurrence,
@@ -324,6 +325,7 @@ def case_create(
     is_digital: bool = False,
     responsible_teacher=None,
     created_at: datetime.datetime | None = None,
+    separate_reason: str = "",
 ) -> Case:
     """Log a new signal: a case in the first stap (``signaled``), logged by ``by``.
 
@@ -334,6 +336,11 @@ def case_create(
 
     The creation is in the history twice: the case's own ``logged_by`` and
     ``created_at`` (the first item of its timeline) and django-auditlog's entry.
+
+    One open case per bullying situation: when a pupil of the signal is already in an
+    open case of the school, a second case is opened only with ``separate_reason`` (why
+    this is another situation); the IB is told. Otherwise the signal belongs on that case
+    (``case_add_report``).
     """
     if not (
         by.is_active
@@ -378,6 +385,15 @@ def case_create(
         raise ValidationError(
             _("De verantwoordelijke leerkracht werkt niet als leerkracht op deze school.")
         )
+    already_open = list(open_cases_about(school, [p for p, _r in pairs]))
+    separate_reason = separate_reason.strip() if already_open else ""
+    if already_open and not separate_reason:
+        raise ValidationError(
+            _(
+                "Over een van deze leerlingen loopt al een casus. Voeg de melding aan die casus "
+                "toe, of schrijf op waarom dit een aparte situatie is."
+            )
+        )
     for attempt in range(5):
         try:
             with transaction.atomic():
@@ -395,14 +411,104 @@ def case_create(
                     description=description,
                     warning_signs=warning_signs,
                     is_digital=bool(is_digital),
+                    separate_reason=separate_reason,
                 )
                 for pupil, role in pairs:  # one save each: each gets its history entry
                     CasePupil.objects.create(case=case, pupil=pupil, role=role)
+                if already_open:
+                    _tell_ib_about_separate_case(case, already_open)
                 return case
         except IntegrityError:
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+def open_cases_about(school, pupils) -> QuerySet:
+    """Open cases of ``school`` with any of ``pupils`` (any visibility: callers filter what
+    they show). Another school's cases never count: a pupil who moved starts afresh."""
+    return Case.objects.filter(
+        school=school, state__in=OPEN_STATES, case_pupils__pupil__in=pupils
+    ).distinct()
+
+
+def _tell_ib_about_separate_case(case: Case, already_open) -> None:
+    """A second case about a pupil of an open case: the IB checks whether they belong
+    together. Names no pupil, and goes to the IB, who sees every case of the school."""
+    ib = _school_ib(case)
+    if ib is None:
+        return
+    notify(
+        ib,
+        case,
+        _(
+            "Casus %(ref)s is apart geopend, terwijl een leerling ervan al in een open casus "
+            "staat (%(refs)s). Kijk of ze bij elkaar horen."
+        )
+        % {"ref": case.reference, "refs": ", ".join(c.reference for c in already_open)},
+    )
+
+
+ADD_REPORT = rules.Write(
+    rules.Permission(
+        [Role.TEACHER, Role.IB],
+        gettext_lazy("Een melding voegt de leerkracht van de casus of de intern begeleider toe."),
+    ),
+    OPEN_STATES,
+    gettext_lazy("Een afgesloten of ingetrokken casus krijgt geen nieuwe melding meer."),
+)
+
+
+def case_add_report(
+    case: Case,
+    *,
+    by,
+    reporter_kind: str,
+    place: str,
+    description: str,
+    pupils: Iterable[tuple] = (),
+    reporter_name: str = "",
+    signal_date: datetime.date | None = None,
+    warning_signs: Iterable[str] = (),
+    is_digital: bool = False,
+) -> CaseReport:
+    """A new signal about the situation of an open case: a dated report on its timeline
+    instead of a second case. Pupils of the signal not in the case yet join it in their
+    role (``case_add_pupil``'s checks); a digital report makes the case digital."""
+    description = description.strip()
+    if reporter_kind not in ReporterKind.values:
+        raise ValidationError(_("Kies wie het meldde."))
+    if place not in Place.values:
+        raise ValidationError(_("Kies waar het gebeurde."))
+    if not description:
+        raise ValidationError(_("Beschrijf wat er is gebeurd."))
+    signal_date = signal_date or timezone.localdate()
+    if signal_date > timezone.localdate():
+        raise ValidationError(_("De datum van het voorval ligt in de toekomst."))
+    warning_signs = list(dict.fromkeys(warning_signs))
+    if set(warning_signs) - WARNING_SIGN_SLUGS:
+        raise ValidationError(_("Onbekend signaal in de lijst."))
+    with transaction.atomic():
+        ADD_REPORT.require(case, by)
+        in_case = set(case.case_pupils.values_list("pupil_id", flat=True))
+        for pupil, role in pupils:
+            if pupil.pk not in in_case:
+                case_add_pupil(case, pupil, role, by=by)
+        report = CaseReport.objects.create(
+            case=case,
+            reporter_kind=reporter_kind,
+            reporter_name=reporter_name.strip(),
+            signal_date=signal_date,
+            place=place,
+            description=description,
+            warning_signs=warning_signs,
+            is_digital=bool(is_digital),
+            logged_by=by,
+        )
+        if is_digital and not case.is_digital:
+            case.is_digital = True
+            case.save(update_fields=["is_digital"])
+    return report
 
 
 def _is_teacher(user, school) -> bool:

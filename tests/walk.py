@@ -57,6 +57,7 @@ def new_case(school, teacher, victim, bully, *extra_pupils):
         reporter_kind=ReporterKind.PARENT,
         place=Place.PLAYGROUND,
         description="Wordt al weken buitengesloten bij het voetballen.",
+        separate_reason="Een ander voorval, dat apart wordt gevolgd.",
     )
 
 

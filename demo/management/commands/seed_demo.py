@@ -988,6 +988,7 @@ class Command(BaseCommand):
             is_digital=spec.digital,
             responsible_teacher=teacher,
             created_at=min(logged_at, timezone.now()),
+            separate_reason="Een ander voorval, dat apart wordt gevolgd.",
         )
         path = ROUTES[spec.route]
         steps = path.index(spec.stop) + 1
