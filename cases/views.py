@@ -267,6 +267,8 @@ def _open_case_choice(request, form):
         return redirect("cases:detail", pk=target.pk)
     if data["separate_reason"].strip():
         return {}
+    for case in visible:  # the page names the pupils of these cases
+        record_access(request, case, "view")
     return {"open_cases": visible, "hidden_open_case": len(visible) < already.count()}
 
 
