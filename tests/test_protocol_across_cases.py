@@ -813,3 +813,45 @@ def test_stap_7_records_the_reflection_and_the_apology_in_three_parts(case, peop
     talk(case, TalkKind.REFLECTION, people)
     services.case_transition(case, "start_group_discussion", by=people["teacher5"])
     assert case.state == State.GROUP_DISCUSSION
+
+
+# --- 11. the demo shows each rule ----------------------------------------------------------
+
+
+def _demo_page(client, username, case):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.get(username=username))
+    response = client.get(reverse("cases:detail", args=[case.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("username", ["ib", "directie"])
+def test_the_demo_has_a_second_recurrence_with_the_advice_to_give(seeded, client, username):
+    recurrence = Recurrence.objects.filter(number__gte=2).select_related("case").first()
+
+    page = _demo_page(client, username, recurrence.case)
+
+    assert f"Herhaling {recurrence.number} van" in page
+    assert "hulp van buitenaf" in page
+
+
+@pytest.mark.parametrize("username", ["ib", "leerkracht4"])
+def test_the_demo_has_a_victim_in_a_third_case(seeded, client, username):
+    planned = Talk.objects.filter(kind=TalkKind.OUTSIDE_HELP_VICTIM).select_related("case").get()
+
+    page = _demo_page(client, username, planned.case)
+
+    assert "Hulp van buitenaf voor de gepeste leerling" in page
+    assert "www.cjg.nl" in page
+
+
+@pytest.mark.parametrize("username", ["ib", "leerkracht4"])
+def test_the_demo_has_a_withdrawn_signal(seeded, client, username):
+    withdrawn = Case.objects.get(state=State.WITHDRAWN)
+
+    page = _demo_page(client, username, withdrawn)
+
+    assert "Melding ingetrokken" in page
+    assert withdrawn.state_changes.last().remark in page

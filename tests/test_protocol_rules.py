@@ -141,7 +141,9 @@ def test_second_recurrence_does_not_claim_the_advice_before_the_talk(
 
     second = Recurrence.objects.get(pupil=bully, number=2)
     assert (second.case, second.outside_help_advised) == (other, False)
-    texts = DossierEntry.objects.filter(pupil=bully, kind="recurrence").values_list("text", flat=True)
+    texts = DossierEntry.objects.filter(pupil=bully, kind="recurrence").values_list(
+        "text", flat=True
+    )
     assert not any("hulp van buitenaf" in text for text in texts)
 
 
