@@ -37,6 +37,8 @@ def everyone(case):
 
 
 def record(case, kind, by, **given):
+    """Record ``kind`` with every answer; with everyone present where the protocol asks
+    for certain people (``services.ATTENDANCE``)."""
     return services.talk_record(
         case,
         kind,
@@ -44,7 +46,7 @@ def record(case, kind, by, **given):
         held_on=TODAY(),
         answers=answers(kind, case.recurrence_level(), **given),
         early_reason="De leerlingen vroegen zelf om het gesprek.",  # used only when early
-        **everyone(case),
+        **(everyone(case) if kind in services.ATTENDANCE else {}),
     )
 
 
