@@ -18,6 +18,16 @@ def recurrences_as_recorded(apps, schema_editor):
         recurrence.save(update_fields=["cycle", "outside_help_advised"])
 
 
+def back_to_the_old_rules(apps, schema_editor):
+    """Going back (a rollback): the old states and constraints know no withdrawn signal
+    and want the advice recorded from the second recurrence; a withdrawn signal becomes
+    closed (its history keeps the withdrawal)."""
+    apps.get_model("cases", "Case").objects.filter(state="withdrawn").update(state="closed")
+    apps.get_model("cases", "Recurrence").objects.filter(number__gte=2).update(
+        outside_help_advised=True
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -119,7 +129,7 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('victim', 'Stap 1: gesprek met de gepeste leerling'), ('one_off', 'Stap 2.2: gesprek tussen gepeste en pester'), ('one_off_review', 'Stap 2.2: evaluatiegesprek na twee weken'), ('bully', 'Stap 6: gesprek met de pester'), ('bully_parents', 'Stap 6: gesprek met de ouders van de pester'), ('victim_parents', 'Stap 6: gesprek met de gepeste en de ouders'), ('reflection', 'Stap 7: reflectie en excuses van de pester'), ('group_discussion', 'Stap 8: bespreking in de groep'), ('evaluation', 'Stap 9: gepland gesprek volgens het plan van aanpak'), ('closing', 'Stap 10: afsluitend gesprek'), ('outside_help', 'Gesprek met ouders over hulp van buitenaf'), ('outside_help_victim', 'Gesprek met de ouders van de gepeste over hulp van buitenaf'), ('other', 'Ander gesprek')], max_length=30, verbose_name='soort gesprek'),
         ),
-        migrations.RunPython(recurrences_as_recorded, migrations.RunPython.noop),
+        migrations.RunPython(recurrences_as_recorded, back_to_the_old_rules),
         migrations.AddConstraint(
             model_name='case',
             constraint=models.CheckConstraint(condition=models.Q(('state__in', ['signaled', 'victim_talk', 'assessment', 'resolved_other', 'one_off', 'one_off_review', 'support_group', 'action_plan', 'coaching', 'talks', 'reflection', 'group_discussion', 'back_in_class', 'closing', 'closed', 'withdrawn'])), name='case_state_is_known'),
