@@ -133,7 +133,7 @@ class Forms(html.parser.HTMLParser):
             return
         elif tag == "input":
             kind = a.get("type", "text")
-            if kind == "radio" and a.get("name"):  # a required choice: its first option
+            if kind == "radio" and a.get("name") and "required" in a:  # its first option
                 self.forms[-1]["radios"].setdefault(a["name"], a.get("value", ""))
             if kind in ("checkbox", "radio") and "checked" not in a:
                 return
@@ -453,6 +453,8 @@ def journey(top: Topology, data: dict, url: str):
                 f"role_{bully}": "bully",
                 "description": "Rookproef: wordt uitgelachen bij de fietsenstalling.",
                 "signal_date": datetime.date.today().isoformat(),
+                # A pupil may already be in an open case: this is another situation.
+                "separate_reason": "Rookproef: een aparte situatie.",
             },
         )
         message = re.search(r"casus (\d{4}-\d+)", body.decode())
@@ -552,6 +554,8 @@ def kill_one_app_server(top: Topology, url: str, browser: Browser, data: dict):
                     f"role_{bully}": "bully",
                     "description": marker,
                     "signal_date": datetime.date.today().isoformat(),
+                    # A pupil may already be in an open case: this is another situation.
+                    "separate_reason": "Rookproef: een aparte situatie.",
                 },
             )
             with lock:
