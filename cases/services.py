@@ -786,6 +786,9 @@ def notify(user, case: Case, message: str) -> Notification:
 
     The e-mail is a task (``cases.tasks``) that goes with the transaction: sent after the
     commit, tried again when the mail server fails, and logged when it gives up."""
+    limit = Notification._meta.get_field("message").max_length
+    if len(message) > limit:  # e.g. a long list of open cases; the case page has it all
+        message = message[: limit - 1] + "…"
     notification = Notification.objects.create(user=user, case=case, message=message)
     if user.email:
         enqueue_after_commit(send_notification_mail, notification.pk)

@@ -582,6 +582,8 @@ def kill_one_app_server(top: Topology, url: str, browser: Browser, data: dict):
         f"        answered as saved: {len(answered)}; lost with A (nginx 502-504): "
         f"{len(gateway)}; other answers: {sorted(e for e in errors if e not in gateway)}"
     )
+    if len(gateway) != len(errors):
+        fail("a signal got another answer than saved or lost with A (a server error is a bug)")
 
     with step("app server B keeps answering through nginx (20 requests)"):
         first = None

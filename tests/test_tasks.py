@@ -174,3 +174,12 @@ def test_enqueue_daily_runs_reminders_and_the_purge(db, mailoutbox):
     assert "daily_reminders" in text
     assert "retention_purge" in text
     assert text.count("SUCCESSFUL") == 3
+
+
+def test_a_long_notification_is_shortened_not_refused(case, teacher5):
+    """PostgreSQL refuses a message over the column's length (SQLite does not)."""
+    notification = case_services.notify(teacher5, case, "Open casussen: " + "2026-001, " * 60)
+
+    stored = Notification.objects.get(pk=notification.pk).message
+    assert len(stored) == Notification._meta.get_field("message").max_length
+    assert stored.endswith("…")
