@@ -234,3 +234,35 @@ def _planned_talks_done(case) -> list[str]:
 
 
 PLANNED_TALKS_DONE = Guard(_planned_talks_done)
+
+
+# --- which rule sent the case where (kept with the transition's history row) ------------
+
+# Transitions whose target the pupils' history decides.
+ROUTED = ("classify_repeated", "escalate")
+
+
+def routing_note(case, name: str, source: str) -> str:
+    """In plain Dutch, the No Blame history rule that decided where ``name`` (just fired
+    from ``source``) sent the case; empty when that rule did not decide it."""
+    if name not in ROUTED or (name == "escalate" and source != "one_off_review"):
+        return ""
+    if case.state == "action_plan":
+        history = case.no_blame_history()
+        if not history:
+            return ""  # another rule sent it to stap 4; that rule says so itself
+        return str(
+            _(
+                "Regel: een pester of meeloper die al eerder meedeed aan de No Blame-aanpak, "
+                "gaat direct naar stap 4 (plan van aanpak). %(why)s"
+            )
+        ) % {"why": " ".join(history)}
+    if case.state == "support_group":
+        return str(
+            _(
+                "Regel: geen pester of meeloper van deze casus deed eerder mee aan de No "
+                "Blame-aanpak (de geschiedenis van de gepeste leerling telt hier niet); "
+                "daarom eerst stap 3, de No Blame-aanpak."
+            )
+        )
+    return ""

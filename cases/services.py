@@ -94,13 +94,14 @@ def case_transition(case: Case, name: str, *, by, remark: str = "") -> Case:
         with transaction.atomic():
             getattr(case, name)()
             case.save(update_fields=["state"])
+            note = rules.routing_note(case, name, source)
             StateChange.objects.create(
                 case=case,
                 transition=name,
                 source=source,
                 target=case.state,
                 by=by,
-                remark=remark.strip(),
+                remark="\n".join(filter(None, [remark.strip(), note])),
             )
             _after_transition(case, name, source, by)
     except ConcurrentTransition:

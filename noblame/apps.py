@@ -24,4 +24,5 @@ class NoblameConfig(AppConfig):
         post_save.connect(_new_school, sender=School, dispatch_uid="noblame_new_school")
         hooks.case_transitioned.connect(services.on_case_transitioned, dispatch_uid="noblame")
         hooks.provide("no_blame_outcome", services.case_outcome)
+        hooks.provide("no_blame_history", services.no_blame_history)
         hooks.add_case_panel("noblame/_traject_panel.html")

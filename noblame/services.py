@@ -25,7 +25,7 @@ from django_fsm import ConcurrentTransition
 
 from cases import fsm
 from cases.access import visible_pupils
-from cases.models import State
+from cases.models import CasePupil, State
 from cases.services import TransitionRefused, notify
 from cases.uploads import CheckedUpload, check_upload, files_with_rows
 from noblame import rules
@@ -82,6 +82,68 @@ def case_outcome(case) -> str | None:
         TrajectState.CLOSED_SUCCESS: "success",
         TrajectState.CLOSED_INEFFECTIVE: "ineffective",
     }.get(state)
+
+
+# Case roles and support-group roles that count as having taken part "on the bullying side".
+HISTORY_CASE_ROLES = ("bully", "follower")
+HISTORY_MEMBER_ROLES = (SupportGroupMember.Role.RINGLEADER, SupportGroupMember.Role.FOLLOWER)
+
+
+def no_blame_history(case) -> list[str]:
+    """Why ``case`` goes straight to stap 4, one Dutch line per earlier traject: a pupil in
+    the role bully or follower of ``case`` who took part in the No Blame traject of another
+    case of the school, as its bully or follower or as ringleader or follower in its
+    support group. Victims, bystanders and helpers do not count (protocol: "History
+    matters")."""
+    ours = {
+        cp.pupil_id: cp.pupil
+        for cp in case.case_pupils.filter(role__in=HISTORY_CASE_ROLES).select_related("pupil")
+    }
+    if not ours:
+        return []
+    found: dict[tuple[int, int], str] = {}
+    as_case_pupil = (
+        CasePupil.objects.filter(
+            pupil_id__in=ours,
+            role__in=HISTORY_CASE_ROLES,
+            case__school_id=case.school_id,
+            case__traject__isnull=False,
+        )
+        .exclude(case=case)
+        .select_related("case")
+        .order_by("case__created_at", "pk")
+    )
+    for cp in as_case_pupil:
+        found.setdefault(
+            (cp.pupil_id, cp.case_id),
+            _("%(name)s was %(role)s in casus %(ref)s, waarin de No Blame-aanpak liep.")
+            % {
+                "name": ours[cp.pupil_id].full_name,
+                "role": cp.get_role_display(),
+                "ref": cp.case.reference,
+            },
+        )
+    as_member = (
+        SupportGroupMember.objects.filter(
+            pupil_id__in=ours,
+            role__in=HISTORY_MEMBER_ROLES,
+            traject__case__school_id=case.school_id,
+        )
+        .exclude(traject__case=case)
+        .select_related("traject__case")
+        .order_by("traject__created_at", "pk")
+    )
+    for member in as_member:
+        found.setdefault(
+            (member.pupil_id, member.traject.case_id),
+            _("%(name)s zat als %(role)s in de steungroep van casus %(ref)s.")
+            % {
+                "name": ours[member.pupil_id].full_name,
+                "role": member.get_role_display(),
+                "ref": member.traject.case.reference,
+            },
+        )
+    return list(found.values())
 
 
 def transition_check(traject: Traject, name: str, user) -> list[str]:
