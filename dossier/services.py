@@ -103,5 +103,11 @@ def on_plan_locked(sender, plan, document, by, **kwargs) -> None:
         "Plan van aanpak versie %(version)d is door iedereen getekend en opgeslagen "
         "(SHA-256 %(sha)s)."
     ) % {"version": plan.version, "sha": document.sha256}
+    if plan.refusals:
+        # No names: the entry goes into the dossier of every pupil of the case.
+        text = _(
+            "Plan van aanpak versie %(version)d is getekend en opgeslagen (SHA-256 %(sha)s). "
+            "Een ouder/verzorger weigerde te tekenen; de weigering staat in het plan."
+        ) % {"version": plan.version, "sha": document.sha256}
     for cp in plan.case.case_pupils.select_related("pupil"):
         _dossier_add(cp.pupil, DossierEntry.Kind.PLAN, text, case=plan.case, plan=plan, by=by)
