@@ -12,8 +12,10 @@ class DossierConfig(AppConfig):
     def ready(self):
         from cases.hooks import case_transitioned, recurrence_recorded
         from dossier import services
+        from noblame.signals import traject_closed
         from plans.services import plan_locked
 
         case_transitioned.connect(services.on_case_transitioned, dispatch_uid="dossier-case")
         recurrence_recorded.connect(services.on_recurrence, dispatch_uid="dossier-recurrence")
         plan_locked.connect(services.on_plan_locked, dispatch_uid="dossier-plan")
+        traject_closed.connect(services.on_traject_closed, dispatch_uid="dossier-no-blame")

@@ -43,6 +43,7 @@ from noblame.models import (
     VictimTalk,
     YesNo,
 )
+from noblame.signals import traject_closed
 from schools.models import Membership, Pupil, SchoolClass
 
 __all__ = ["TransitionRefused"]
@@ -230,9 +231,11 @@ def traject_transition(traject: Traject, name: str, *, by, remark: str = "") -> 
 
 
 def _after_transition(traject: Traject, by) -> None:
-    """A closed traject decides the case's next step: tell the people running the case."""
+    """A closed traject decides the case's next step: tell the people running the case,
+    and let the dossier file its entries (``signals.traject_closed``)."""
     if not traject.is_closed:
         return
+    traject_closed.send(sender=Traject, traject=traject, by=by)
     case = traject.case
     if traject.state == TrajectState.CLOSED_SUCCESS:
         message = _(

@@ -11,6 +11,7 @@ import pytest
 from cases import services
 from cases.models import CasePupil, State, StateChange
 from cases.queries import case_timeline
+from dossier.models import DossierEntry
 from noblame import services as nb
 from noblame.models import SupportGroupMember, Traject, TrajectState
 from tests.conftest import make_pupil
@@ -151,3 +152,64 @@ def test_the_timeline_says_which_rule_applied(earlier, school, people, bully, ot
     details = [item.detail for item in case_timeline(later) if item.kind == "transition"]
 
     assert any("Regel:" in d and earlier.reference in d for d in details)
+
+
+# --- No Blame in the dossier -------------------------------------------------------------
+
+
+@pytest.fixture
+def full_case(school, people, victim, bully, follower, groep5):
+    """A case in stap 3 with a victim, bully, follower, bystander and helper."""
+    bystander = make_pupil(school, groep5, "Bo", "Visser")
+    helper = make_pupil(school, groep5, "Lot", "Mulder")
+    case = new_case(
+        school,
+        people["teacher5"],
+        victim,
+        bully,
+        (follower, Role.FOLLOWER),
+        (bystander, Role.BYSTANDER),
+        (helper, Role.HELPER),
+    )
+    return walk(case, State.SUPPORT_GROUP, people)
+
+
+def no_blame_entries(case):
+    return DossierEntry.objects.filter(case=case, kind=DossierEntry.Kind.NO_BLAME)
+
+
+@pytest.mark.parametrize(
+    ("end", "says"),
+    [
+        (TrajectState.CLOSED_SUCCESS, "verbeterd"),
+        (TrajectState.CLOSED_INEFFECTIVE, "niet effectief"),
+    ],
+)
+def test_a_closed_traject_goes_into_the_dossiers_of_victim_bully_and_followers(
+    full_case, victim, bully, follower, end, says
+):
+    traject = Traject.objects.get(case=full_case)
+    walk_traject(traject, end)
+
+    entries = no_blame_entries(full_case)
+
+    assert sorted(e.pupil_id for e in entries) == sorted([victim.pk, bully.pk, follower.pk])
+    assert all(full_case.reference in e.text and says in e.text for e in entries)
+
+
+def test_bystanders_helpers_and_other_group_members_get_no_entry(full_case, victim):
+    traject = Traject.objects.get(case=full_case)
+    walk_traject(traject, TrajectState.CLOSED_SUCCESS)
+    roles = dict(full_case.case_pupils.values_list("pupil_id", "role"))
+    members = set(traject.group_members.values_list("pupil_id", flat=True))
+
+    with_entry = set(no_blame_entries(full_case).values_list("pupil_id", flat=True))
+
+    assert not with_entry & {p for p, r in roles.items() if r in ("bystander", "helper")}
+    assert not with_entry & (members - set(roles))
+
+
+def test_a_running_traject_writes_no_dossier_entry(full_case):
+    walk_traject(Traject.objects.get(case=full_case), TrajectState.FOLLOW_UP)
+
+    assert not no_blame_entries(full_case).exists()
