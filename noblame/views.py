@@ -21,6 +21,7 @@ from cases.uploads import stored_download
 from noblame import printables, rules, services
 from noblame.defaults import MEETING_RULES, guidance_for
 from noblame.forms import (
+    CheckInForm,
     CloseForm,
     GroupFormSet,
     MeetingForm,
@@ -177,6 +178,7 @@ def traject_detail(request, pk):
         ),
         members=traject.members(),
         victim_talk=traject.victim_talk,
+        check_in=traject.check_in,
         rounds=traject.rounds.order_by("number"),
         invitation_ready=printables.invitation_available(traject),
         slips_ready=printables.slips_available(traject),
@@ -249,6 +251,8 @@ def preparation_confirm(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Bevestigd: u kent de No Blame-aanpak."))
+    if request.POST.get("terug") == "te-doen":  # the one tap from Te doen goes back there
+        return redirect("cases:todo")
     return _back(traject, "preparation")
 
 
@@ -624,6 +628,8 @@ def _follow_up_talk(request, pk, member_pk=None):
             return _back(traject, "follow_up")
     meeting_ = current.meeting()
     ideas = meeting_.ideas.filter(member=member) if meeting_ and member else []
+    window_opens = services.follow_up_window_opens(traject, member, meeting_)
+    waiting = services.members_before(current, member)
     return _page(
         request,
         "noblame/follow_up_talk.html",
@@ -634,10 +640,44 @@ def _follow_up_talk(request, pk, member_pk=None):
         ideas=ideas,
         current=current,
         latest=latest,
+        window_opens=window_opens,
+        waiting=waiting,
         editable=traject.state == TrajectState.FOLLOW_UP,
         guidance=guidance_for(
             traject.case.school, "member_follow_up" if member else "victim_follow_up"
         ),
+    )
+
+
+@login_required
+def check_in(request, pk):
+    """The check-in on the victim's assignment: a short talk, about a week after the talk."""
+    traject = _load(request, pk)
+    talk = traject.victim_talk
+    latest = traject.check_in
+    initial = (
+        {f: getattr(latest, f) for f in CheckInForm.Meta.fields}
+        if latest
+        else {"held_on": timezone.localdate()}
+    )
+    form = CheckInForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.check_in_record(traject, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Het terugkomen op de opdracht is vastgelegd."))
+            return _back(traject)
+    return _page(
+        request,
+        "noblame/check_in.html",
+        traject,
+        "victim_talk",
+        form=form,
+        talk=talk,
+        latest=latest,
+        editable=talk is not None and traject.state in services.CHECK_IN_STATES,
     )
 
 
