@@ -24,9 +24,15 @@ CHECK_IN_SHOWN_DAYS_BEFORE = 7
 
 def preparation_requests(user) -> list[Traject]:
     """Trajects in preparation that wait for ``user`` to confirm they know the approach."""
+    # Someone the SMW added (a remedial teacher) may not see the case; the request (the
+    # case reference and a button) reaches them all the same.
     trajects = (
-        Traject.objects.filter(state=TrajectState.PREPARATION, case__in=visible_cases(user))
-        .filter(Q(case__responsible_teacher=user) | Q(case__ib=user) | Q(participants__user=user))
+        Traject.objects.filter(state=TrajectState.PREPARATION)
+        .filter(
+            Q(case__in=visible_cases(user), case__responsible_teacher=user)
+            | Q(case__in=visible_cases(user), case__ib=user)
+            | Q(participants__user=user, case__school__memberships__user=user)
+        )
         .select_related("case", "case__responsible_teacher", "case__ib")
         .distinct()
         .order_by("created_at", "pk")
@@ -71,14 +77,20 @@ def todo_items(user) -> list[dict]:
     """The items for Te doen (see ``templates/cases/_todo_extra.html``)."""
     today = timezone.localdate()
     items = []
-    for traject in preparation_requests(user):
+    requests = preparation_requests(user)
+    shown = visible_cases(user).filter(pk__in=[t.case_id for t in requests])
+    visible = set(shown.values_list("pk", flat=True))
+    for traject in requests:
         items.append(
             {
                 "case": traject.case,
+                "case_visible": traject.case_id in visible,
                 "due": None,
                 "title": _("No Blame-aanpak: bevestig dat u de aanpak kent"),
                 "detail": _("De voorbereiding wacht op uw bevestiging."),
-                "url": reverse("noblame:preparation", args=[traject.case_id]),
+                "url": reverse("noblame:preparation", args=[traject.case_id])
+                if traject.case_id in visible
+                else "",
                 "action_url": reverse("noblame:confirm", args=[traject.case_id]),
                 "action_label": _("Ik ken de No Blame-aanpak"),
             }
@@ -87,6 +99,7 @@ def todo_items(user) -> list[dict]:
         items.append(
             {
                 "case": traject.case,
+                "case_visible": True,
                 "due": traject.check_in_on,
                 "overdue": traject.check_in_on < today,
                 "title": _("No Blame-aanpak: terugkomen op de opdracht van de gepeste leerling"),

@@ -8,6 +8,7 @@ Every view fetches the case through ``cases.access.visible_cases`` and answers
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -244,15 +245,26 @@ def preparation(request, pk):
 @login_required
 @require_POST
 def preparation_confirm(request, pk):
-    traject = _load(request, pk)
+    # Someone the SMW put on the list (a remedial teacher) may not see the case itself, yet
+    # confirms here, from Te doen; confirming reveals nothing of the case.
+    on_list = Participant.objects.filter(traject__case_id=pk, user=request.user).values(
+        "traject__case_id"
+    )
+    case = get_object_or_404(
+        Traject.objects.filter(
+            Q(case__in=visible_cases(request.user)) | Q(case_id__in=on_list)
+        ).values_list("case_id", flat=True),
+        case_id=pk,
+    )
+    traject = get_object_or_404(Traject.objects.select_related("case", "case__school"), case=case)
     try:
         services.preparation_confirm(traject, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Bevestigd: u kent de No Blame-aanpak."))
-    if request.POST.get("terug") == "te-doen":  # the one tap from Te doen goes back there
-        return redirect("cases:todo")
+    if request.POST.get("terug") == "te-doen" or not visible_cases(request.user).filter(pk=pk):
+        return redirect("cases:todo")  # the one tap from Te doen goes back there
     return _back(traject, "preparation")
 
 
