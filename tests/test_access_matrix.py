@@ -350,6 +350,13 @@ TABLE = {
             "POST": "302 200 404 200 200 200 404 404 302",
         },
     ),
+    "noblame:check_in": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
     "noblame:follow_up_victim": (
         lambda w: [w["traject"].case_id],
         {

@@ -516,3 +516,53 @@ def test_someone_neither_on_the_list_nor_seeing_the_case_gets_404_on_confirm(
     response = client.post(reverse("noblame:confirm", args=[traject.case_id]))
 
     assert response.status_code == 404
+
+
+# --- the demo shows each rule ------------------------------------------------------------
+
+
+def test_demo_has_a_parent_who_refused_on_a_case_the_demo_users_open(seeded, client):
+    from django.contrib.auth.models import User
+
+    from plans.models import PlanSignatory
+
+    refused = PlanSignatory.objects.select_related("plan__case").get(refused_on__isnull=False)
+    case = refused.plan.case
+
+    assert refused.plan.locked_at is not None
+    assert case.state not in (State.ACTION_PLAN, State.CLOSED)  # stap 5 started without it
+    for username in ("leerkracht", "ib"):
+        client.force_login(User.objects.get(username=username))
+        page = client.get(reverse("plans:detail", args=[refused.plan_id])).content.decode()
+        assert "Weigert te tekenen" in page
+
+
+def test_demo_has_a_closed_traject_in_its_pupils_dossiers(seeded):
+    closed = Traject.objects.filter(state=TrajectState.CLOSED_SUCCESS).select_related("case")
+    traject = closed.first()
+    pupils = set(
+        traject.case.case_pupils.filter(role__in=["victim", "bully", "follower"]).values_list(
+            "pupil_id", flat=True
+        )
+    )
+
+    with_entry = set(
+        DossierEntry.objects.filter(case=traject.case, kind=DossierEntry.Kind.NO_BLAME).values_list(
+            "pupil_id", flat=True
+        )
+    )
+
+    assert pupils
+    assert with_entry == pupils
+
+
+def test_demo_has_a_pending_preparation_request_in_te_doen(seeded, client):
+    from django.contrib.auth.models import User
+
+    traject = Traject.objects.get(
+        state=TrajectState.PREPARATION, case__school__name__contains="Regenboog"
+    )
+    confirm = reverse("noblame:confirm", args=[traject.case_id])
+    for user in (traject.case.responsible_teacher, User.objects.get(username="ib")):
+        client.force_login(user)
+        assert confirm in client.get(reverse("cases:todo")).content.decode()
