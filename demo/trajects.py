@@ -59,7 +59,7 @@ NOTICED = (
     "Iemand hielp {v} met opruimen en zei dat de tekening mooi was.",
     "{v} zag dat er bij gym op {v} werd gewacht bij het kiezen van teams.",
 )
-EARLY = "Eerder gehouden: de dag die het rooster gaf (weekend of vakantie) viel later."
+EARLY = "Eerder gehouden: de leerling is de week erna afwezig (schoolkamp)."
 IDEAS = (
     "vraagt {v} in de pauze om mee te doen met voetbal",
     "zegt 's ochtends gedag tegen {v} bij de kapstok",

@@ -496,9 +496,13 @@ def timeline_items(case: Case) -> list[dict]:
                 "at": plan.created_at,
                 "kind": "document",
                 "title": _("Plan van aanpak, versie %(n)d") % {"n": plan.version},
-                "detail": _("door iedereen getekend")
-                if plan.locked_at
-                else _("nog niet door iedereen getekend"),
+                "detail": (
+                    _("getekend; de weigering van een ouder is vastgelegd")
+                    if plan.locked_at and plan.refusals
+                    else _("door iedereen getekend")
+                    if plan.locked_at
+                    else _("nog niet door iedereen getekend")
+                ),
             }
         )
     return items
