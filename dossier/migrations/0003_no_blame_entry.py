@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dossier', '0002_initial'),
+        ("dossier", "0002_initial"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='dossierentry',
-            name='kind',
-            field=models.CharField(choices=[('one_off', 'eenmalig incident besproken'), ('plan', 'plan van aanpak'), ('closing', 'casus afgesloten'), ('recurrence', 'herhaling'), ('no_blame', 'No Blame-aanpak'), ('note', 'aantekening')], max_length=20, verbose_name='soort'),
+            model_name="dossierentry",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("one_off", "eenmalig incident besproken"),
+                    ("plan", "plan van aanpak"),
+                    ("closing", "casus afgesloten"),
+                    ("recurrence", "herhaling"),
+                    ("no_blame", "No Blame-aanpak"),
+                    ("note", "aantekening"),
+                ],
+                max_length=20,
+                verbose_name="soort",
+            ),
         ),
     ]

@@ -7,41 +7,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('noblame', '0005_other_class_pupil'),
+        ("noblame", "0005_other_class_pupil"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='followuptalk',
-            name='early_reason',
-            field=models.TextField(blank=True, verbose_name='Waarom eerder dan de termijn?'),
+            model_name="followuptalk",
+            name="early_reason",
+            field=models.TextField(blank=True, verbose_name="Waarom eerder dan de termijn?"),
         ),
         migrations.AddField(
-            model_name='followuptalk',
-            name='order_reason',
-            field=models.TextField(blank=True, verbose_name='Waarom in een andere volgorde?'),
+            model_name="followuptalk",
+            name="order_reason",
+            field=models.TextField(blank=True, verbose_name="Waarom in een andere volgorde?"),
         ),
         migrations.CreateModel(
-            name='CheckIn',
+            name="CheckIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='versie')),
-                ('held_on', models.DateField(verbose_name='datum van het gesprek')),
-                ('noticed', models.TextField(verbose_name='Wat heeft de leerling gezien dat anderen aardig deden?')),
-                ('how_now', models.TextField(blank=True, verbose_name='Hoe gaat het nu?')),
-                ('early_reason', models.TextField(blank=True, verbose_name='Waarom eerder dan gepland?')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('traject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='check_ins', to='noblame.traject')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="versie")),
+                ("held_on", models.DateField(verbose_name="datum van het gesprek")),
+                (
+                    "noticed",
+                    models.TextField(
+                        verbose_name="Wat heeft de leerling gezien dat anderen aardig deden?"
+                    ),
+                ),
+                ("how_now", models.TextField(blank=True, verbose_name="Hoe gaat het nu?")),
+                (
+                    "early_reason",
+                    models.TextField(blank=True, verbose_name="Waarom eerder dan gepland?"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "traject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="check_ins",
+                        to="noblame.traject",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'terugkomen op de opdracht',
-                'verbose_name_plural': 'terugkomen op de opdracht',
-                'ordering': ['traject', 'number'],
-                'constraints': [models.UniqueConstraint(fields=('traject', 'number'), name='check_in_version'), models.CheckConstraint(condition=models.Q(('number__gte', 1)), name='check_in_number_positive'), models.CheckConstraint(condition=models.Q(('noticed', ''), _negated=True), name='check_in_noticed_not_empty')],
+                "verbose_name": "terugkomen op de opdracht",
+                "verbose_name_plural": "terugkomen op de opdracht",
+                "ordering": ["traject", "number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("traject", "number"), name="check_in_version"),
+                    models.CheckConstraint(
+                        condition=models.Q(("number__gte", 1)), name="check_in_number_positive"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("noticed", ""), _negated=True),
+                        name="check_in_noticed_not_empty",
+                    ),
+                ],
             },
         ),
     ]

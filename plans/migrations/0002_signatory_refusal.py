@@ -5,26 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('plans', '0001_initial'),
-        ('schools', '0002_pupil_import'),
+        ("plans", "0001_initial"),
+        ("schools", "0002_pupil_import"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='plansignatory',
-            name='refusal_reason',
-            field=models.TextField(blank=True, verbose_name='reden van de weigering'),
+            model_name="plansignatory",
+            name="refusal_reason",
+            field=models.TextField(blank=True, verbose_name="reden van de weigering"),
         ),
         migrations.AddField(
-            model_name='plansignatory',
-            name='refused_on',
-            field=models.DateField(blank=True, null=True, verbose_name='weigerde te tekenen op'),
+            model_name="plansignatory",
+            name="refused_on",
+            field=models.DateField(blank=True, null=True, verbose_name="weigerde te tekenen op"),
         ),
         migrations.AddConstraint(
-            model_name='plansignatory',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('refusal_reason', ''), ('refused_on__isnull', True)), models.Q(('guardian__isnull', False), ('recorded_by__isnull', False), ('refused_on__isnull', False), ('signed_at__isnull', True), models.Q(('refusal_reason', ''), _negated=True)), _connector='OR'), name='signatory_refusal_is_a_parents_with_reason'),
+            model_name="plansignatory",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("refusal_reason", ""), ("refused_on__isnull", True)),
+                    models.Q(
+                        ("guardian__isnull", False),
+                        ("recorded_by__isnull", False),
+                        ("refused_on__isnull", False),
+                        ("signed_at__isnull", True),
+                        models.Q(("refusal_reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="signatory_refusal_is_a_parents_with_reason",
+            ),
         ),
     ]
