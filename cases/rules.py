@@ -13,7 +13,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cases import hooks
+from cases import hooks, routing
 from cases.access import acting_roles
 from cases.talks import TalkKind
 from schools.models import Role
@@ -153,6 +153,7 @@ def _no_earlier_warning(case) -> list[str]:
             case__case_pupils__role=BULLY,
         )
         .exclude(case=case)
+        .exclude(case__state="withdrawn")
         .values_list("case__reference", flat=True)
         .distinct()
     )
@@ -167,6 +168,37 @@ def _no_earlier_warning(case) -> list[str]:
 
 
 NO_EARLIER_WARNING = Guard(_no_earlier_warning)
+
+
+def _no_earlier_plan(case) -> list[str]:
+    """A bully who already had a plan van aanpak has a recurrence: never a one-off again."""
+    return [
+        _(
+            "%(pupil)s had al een plan van aanpak als pester (casus %(ref)s): dit is een "
+            "herhaling, kies 'herhaald pesten'."
+        )
+        % {"pupil": earlier.pupil.full_name, "ref": earlier.case.reference}
+        for earlier in routing.bullies_with_plan_before(case)
+    ]
+
+
+NO_EARLIER_PLAN = Guard(_no_earlier_plan)
+
+
+def _victim_outside_help_held(case) -> list[str]:
+    """A victim in a third case: the talk with the parents about outside help has an outcome."""
+    waiting = case.talks.filter(kind=TalkKind.OUTSIDE_HELP_VICTIM, versions=None).exists()
+    if not waiting:
+        return []
+    return [
+        _(
+            "Leg eerst het gesprek met de ouders van de gepeste over hulp van buitenaf vast; "
+            "zonder uitkomst van dat gesprek gaat de casus niet dicht."
+        )
+    ]
+
+
+VICTIM_OUTSIDE_HELP_HELD = Guard(_victim_outside_help_held)
 
 OUTCOME_NOTED = Guard(
     lambda case: [] if case.outcome.strip() else [_("Noteer eerst hoe het is opgelost.")]
@@ -234,35 +266,3 @@ def _planned_talks_done(case) -> list[str]:
 
 
 PLANNED_TALKS_DONE = Guard(_planned_talks_done)
-
-
-# --- which rule sent the case where (kept with the transition's history row) ------------
-
-# Transitions whose target the pupils' history decides.
-ROUTED = ("classify_repeated", "escalate")
-
-
-def routing_note(case, name: str, source: str) -> str:
-    """In plain Dutch, the No Blame history rule that decided where ``name`` (just fired
-    from ``source``) sent the case; empty when that rule did not decide it."""
-    if name not in ROUTED or (name == "escalate" and source != "one_off_review"):
-        return ""
-    if case.state == "action_plan":
-        history = case.no_blame_history()
-        if not history:
-            return ""  # another rule sent it to stap 4; that rule says so itself
-        return str(
-            _(
-                "Regel: een pester of meeloper die al eerder meedeed aan de No Blame-aanpak, "
-                "gaat direct naar stap 4 (plan van aanpak). %(why)s"
-            )
-        ) % {"why": " ".join(history)}
-    if case.state == "support_group":
-        return str(
-            _(
-                "Regel: geen pester of meeloper van deze casus deed eerder mee aan de No "
-                "Blame-aanpak (de geschiedenis van de gepeste leerling telt hier niet); "
-                "daarom eerst stap 3, de No Blame-aanpak."
-            )
-        )
-    return ""

@@ -63,9 +63,10 @@ def test_bully_who_was_bully_in_an_earlier_traject_goes_to_stap_4(
 
     assert later.state == State.ACTION_PLAN
     assert not Traject.objects.filter(case=later).exists()
-    assert "direct naar stap 4" in change.remark
-    assert earlier.reference in change.remark
-    assert bully.full_name in change.remark
+    assert change.rule == "history_no_blame_before"
+    assert "direct naar het plan van aanpak" in change.rule_reason
+    assert earlier.reference in change.rule_reason
+    assert bully.full_name in change.rule_reason
 
 
 def test_only_the_victims_earlier_traject_does_not_decide(earlier, school, people, victim, other):
@@ -74,7 +75,8 @@ def test_only_the_victims_earlier_traject_does_not_decide(earlier, school, peopl
     change = classify(later, people)
 
     assert later.state == State.SUPPORT_GROUP
-    assert "eerst stap 3" in change.remark
+    assert change.rule == "history_first_approach"
+    assert "gepeste leerling telt hier niet" in change.rule_reason
 
 
 def test_earlier_victim_who_now_bullies_goes_to_stap_3(earlier, school, people, victim, other):
@@ -133,7 +135,7 @@ def test_ringleader_or_follower_in_an_earlier_support_group_counts(
     change = classify(later, people)
 
     assert later.state == State.ACTION_PLAN
-    assert "steungroep van casus" in change.remark
+    assert "steungroep van casus" in change.rule_reason
 
 
 @pytest.mark.parametrize("role", [Member.BYSTANDER, Member.HELPFUL])
@@ -156,7 +158,7 @@ def test_escalated_one_off_takes_the_same_rule(earlier, school, people, bully, o
     services.case_transition(later, "escalate", by=people["ib"])
 
     assert later.state == State.ACTION_PLAN
-    assert "direct naar stap 4" in later.state_changes.last().remark
+    assert later.state_changes.last().rule == "history_no_blame_before"
 
 
 def test_the_timeline_says_which_rule_applied(earlier, school, people, bully, other):
@@ -165,7 +167,7 @@ def test_the_timeline_says_which_rule_applied(earlier, school, people, bully, ot
 
     details = [item.detail for item in case_timeline(later) if item.kind == "transition"]
 
-    assert any("Regel:" in d and earlier.reference in d for d in details)
+    assert any("No Blame-aanpak" in d and earlier.reference in d for d in details)
 
 
 # --- No Blame in the dossier -------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("plans", "0001_initial"),
+        ("plans", "0002_plantalk_outside_help_victim"),
         ("schools", "0002_pupil_import"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
