@@ -34,6 +34,10 @@ class School(models.Model):
     one_off_review_days = models.PositiveSmallIntegerField(
         _("dagen tot het evaluatiegesprek (stap 2.2)"), default=14
     )
+    # Staff in the other roles always sign in with a second factor (accounts.policy).
+    teachers_need_two_factor = models.BooleanField(
+        _("tweestapsverificatie ook voor leerkrachten"), default=False
+    )
 
     class Meta:
         verbose_name = _("school")

@@ -1,0 +1,41 @@
+"""Login sessions follow logins and logouts; a deactivated account loses every session."""
+
+import time
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from accounts import services
+from pestprotocol.middleware import client_ip
+
+LOGIN_AT = "accounts_login_at"
+
+
+@receiver(user_logged_in, dispatch_uid="accounts-session-record")
+def _record_session(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session[LOGIN_AT] = time.time()
+    if request.session.session_key is None:
+        request.session.save()
+    services.session_record(
+        user,
+        request.session.session_key,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+
+
+@receiver(user_logged_out, dispatch_uid="accounts-session-forget")
+def _forget_session(sender, request, user, **kwargs):
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if key:
+        services.session_forget(key)
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="accounts-deactivated")
+def _end_sessions_of_deactivated(sender, instance, **kwargs):
+    if not instance.is_active:
+        services.sessions_end(instance)
