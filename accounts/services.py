@@ -211,10 +211,13 @@ def _session_store(key: str) -> SessionBase:
     return engine(session_key=key)
 
 
-def session_record(user, session_key: str, *, ip_address: str | None, user_agent: str) -> None:
-    """Remember a new login session of ``user`` (called when they log in)."""
+def session_record(user, session: SessionBase, *, ip_address: str | None, user_agent: str) -> None:
+    """Remember a new login session of ``user`` (called when they log in). A session that
+    was just flushed (another user logged in before) gets its key here."""
+    if session.session_key is None:
+        session.save()
     LoginSession.objects.update_or_create(
-        session_key=session_key,
+        session_key=session.session_key,
         defaults={
             "user": user,
             "ip_address": ip_address,

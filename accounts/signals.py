@@ -18,11 +18,9 @@ def _record_session(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
     request.session[LOGIN_AT] = time.time()
-    if request.session.session_key is None:
-        request.session.save()
     services.session_record(
         user,
-        request.session.session_key,
+        request.session,
         ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )

@@ -76,7 +76,8 @@ def test_an_invitation_is_mailed_with_a_link_that_creates_the_account(client, be
     assert user.check_password("Kastanjeboom-2026")
     assert Membership.objects.filter(user=user, school=school, role=Role.IB).exists()
     invitation.refresh_from_db()
-    assert invitation.accepted_at is not None and invitation.user == user
+    assert invitation.accepted_at is not None
+    assert invitation.user == user
 
 
 @pytest.mark.django_db(transaction=True)
@@ -293,7 +294,8 @@ def test_reset_answers_alike_for_known_and_unknown_addresses(client, ib):
 
     assert known.status_code == unknown.status_code == 302
     assert known.url == unknown.url
-    assert sent == 1 and len(mail.outbox) == 1
+    assert sent == 1
+    assert len(mail.outbox) == 1
     assert page(client, known.url) == page(client, unknown.url)
 
 
