@@ -91,7 +91,9 @@ class CodeForm(forms.Form):
         return self.cleaned_data["code"].replace(" ", "").replace("-", "").strip().lower()
 
 
-class TeacherTwoFactorForm(forms.Form):
+class SchoolSwitchForm(forms.Form):
+    """One on/off setting of a managed school (teachers' second factor, single sign-on)."""
+
     school = forms.Field()
     required = forms.BooleanField(required=False)
 

@@ -150,6 +150,65 @@ def invitation_accept(token: str, *, username: str, first_name: str, last_name: 
     return user
 
 
+def sso_account(address: str):
+    """The account single sign-on may sign in for ``address``: an active account of a
+    school with single sign-on on, or else the account an open invitation for such a
+    school becomes (without a password of its own). None for anyone else: SSO never
+    creates an account on its own."""
+    user_model = get_user_model()
+    accounts = list(
+        user_model.objects.filter(
+            email__iexact=address,
+            is_active=True,
+            memberships__school__single_sign_on=True,
+        ).distinct()[:2]
+    )
+    if len(accounts) == 1:
+        return accounts[0]
+    if accounts:
+        return None  # two accounts share the address: let neither in by guesswork
+    if user_model.objects.filter(email__iexact=address).exists():
+        return None  # deactivated, or not at a school with single sign-on
+    now = timezone.now()
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(
+                email__iexact=address,
+                school__single_sign_on=True,
+                accepted_at=None,
+                revoked_at=None,
+                expires_at__gt=now,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if invitation is None or user_model.objects.filter(username__iexact=address).exists():
+            return None
+        user = user_model(
+            username=address,
+            email=invitation.email,
+            first_name=invitation.first_name,
+            last_name=invitation.last_name,
+        )
+        user.set_unusable_password()
+        with acting_as(invitation.invited_by):
+            user.save()
+            Membership.objects.create(user=user, school=invitation.school, role=invitation.role)
+        invitation.accepted_at = now
+        invitation.user = user
+        invitation.save(update_fields=["accepted_at", "user"])
+    return user
+
+
+def school_set_single_sign_on(school: School, *, by, enabled: bool) -> None:
+    """Whether the staff of ``school`` may sign in with the board's school account."""
+    require_managed(by, school)
+    with transaction.atomic(), acting_as(by):
+        school.single_sign_on = enabled
+        school.save(update_fields=["single_sign_on"])
+
+
 # --- the second factor ---------------------------------------------------------------------
 
 

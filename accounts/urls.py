@@ -3,12 +3,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import sso, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("inloggen/code/", views.two_factor, name="two_factor"),
+    path("inloggen/schoolaccount/", sso.SSOStartView.as_view(), name="sso_start"),
+    path("inloggen/schoolaccount/terug/", sso.SSOCallbackView.as_view(), name="sso_callback"),
     path("uitnodiging/<str:token>/", views.invitation, name="invitation"),
     path("account/", views.account, name="account"),
     path("account/tweestapsverificatie/", views.setup, name="setup"),
@@ -49,4 +51,5 @@ urlpatterns = [
         views.staff_two_factor,
         name="staff_two_factor",
     ),
+    path("beheer/medewerkers/schoolaccount/", views.staff_sso, name="staff_sso"),
 ]

@@ -27,8 +27,8 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import policy, services
-from accounts.forms import AcceptInvitationForm, CodeForm, InvitationForm, TeacherTwoFactorForm
+from accounts import policy, services, sso
+from accounts.forms import AcceptInvitationForm, CodeForm, InvitationForm, SchoolSwitchForm
 from accounts.models import Invitation
 from pestprotocol.middleware import client_ip
 from schools.scope import managed_schools
@@ -70,6 +70,7 @@ class LoginView(auth_views.LoginView):
         return {
             **super().get_context_data(**kwargs),
             "password_alone": not settings.ACCOUNTS_REQUIRE_2FA,
+            "sso_label": sso.label(),
         }
 
 
@@ -278,6 +279,7 @@ def staff_invite(request):
             "invitations": invitations,
             "schools": schools,
             "hours": settings.ACCOUNTS_INVITATION_HOURS,
+            "sso_label": sso.label(),
         },
     )
 
@@ -298,7 +300,7 @@ def staff_invite_revoke(request, pk):
 
 @beheer_view("POST")
 def staff_two_factor(request):
-    form = TeacherTwoFactorForm(request.POST, user=request.user)
+    form = SchoolSwitchForm(request.POST, user=request.user)
     if not form.is_valid():
         messages.error(request, _("Kies een school die u beheert."))
         return redirect("accounts:staff_invite")
@@ -308,6 +310,22 @@ def staff_two_factor(request):
         text = _("Leerkrachten van %(school)s loggen voortaan in met tweestapsverificatie.")
     else:
         text = _("Voor leerkrachten van %(school)s is tweestapsverificatie niet meer verplicht.")
+    messages.success(request, text % {"school": school.name})
+    return redirect("accounts:staff_invite")
+
+
+@beheer_view("POST")
+def staff_sso(request):
+    form = SchoolSwitchForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Kies een school die u beheert."))
+        return redirect("accounts:staff_invite")
+    school, enabled = form.cleaned_data["school"], form.cleaned_data["required"]
+    services.school_set_single_sign_on(school, by=request.user, enabled=enabled)
+    if enabled:
+        text = _("Medewerkers van %(school)s kunnen nu inloggen met hun schoolaccount.")
+    else:
+        text = _("Inloggen met het schoolaccount staat uit voor %(school)s.")
     messages.success(request, text % {"school": school.name})
     return redirect("accounts:staff_invite")
 
@@ -344,7 +362,15 @@ def invitation(request, token):
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Uw account is aangemaakt."))
             return redirect(f"{reverse('accounts:setup')}?next={reverse('home')}")
-    return render(request, "accounts/invitation.html", {"form": form, "invitation": found})
+    return render(
+        request,
+        "accounts/invitation.html",
+        {
+            "form": form,
+            "invitation": found,
+            "sso_label": sso.label() if found.school.single_sign_on else None,
+        },
+    )
 
 
 # --- passwords (Django's own views) --------------------------------------------------------

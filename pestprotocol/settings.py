@@ -131,6 +131,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (accounts/sso.py); answers only when DJANGO_SSO_PROVIDER is set.
+    "accounts.sso.StaffOIDCBackend",
 ]
 
 # Password guessing: five failures lock that username from that address for 15 minutes.
@@ -266,3 +268,18 @@ ACCOUNTS_SESSION_MAX_HOURS = int(os.environ.get("DJANGO_SESSION_MAX_HOURS", "") 
 ACCOUNTS_RESET_PER_ADDRESS = int(os.environ.get("DJANGO_RESET_PER_ADDRESS", "") or 3)
 ACCOUNTS_RESET_PER_IP = int(os.environ.get("DJANGO_RESET_PER_IP", "") or 10)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works for two hours
+
+# Single sign-on (OpenID Connect, mozilla-django-oidc), off unless DJANGO_SSO_PROVIDER is
+# "entra" (Microsoft Entra ID; DJANGO_SSO_TENANT), "google" (Google Workspace) or "oidc"
+# (any provider; DJANGO_SSO_AUTHORIZATION_URL, _TOKEN_URL, _USERINFO_URL, _JWKS_URL).
+# A school turns it on for its staff; it signs in existing or invited accounts only.
+SSO_PROVIDER = os.environ.get("DJANGO_SSO_PROVIDER", "").strip().lower()
+SSO_CLIENT_ID = os.environ.get("DJANGO_SSO_CLIENT_ID", "")
+SSO_CLIENT_SECRET = os.environ.get("DJANGO_SSO_CLIENT_SECRET", "")
+SSO_TENANT = os.environ.get("DJANGO_SSO_TENANT", "")
+SSO_AUTHORIZATION_URL = os.environ.get("DJANGO_SSO_AUTHORIZATION_URL", "")
+SSO_TOKEN_URL = os.environ.get("DJANGO_SSO_TOKEN_URL", "")
+SSO_USERINFO_URL = os.environ.get("DJANGO_SSO_USERINFO_URL", "")
+SSO_JWKS_URL = os.environ.get("DJANGO_SSO_JWKS_URL", "")
+# Only addresses in these domains are matched (empty: any), e.g. "regenboog.nl".
+SSO_ALLOWED_DOMAINS = env_list("DJANGO_SSO_ALLOWED_DOMAINS", "")

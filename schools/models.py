@@ -38,6 +38,8 @@ class School(models.Model):
     teachers_need_two_factor = models.BooleanField(
         _("tweestapsverificatie ook voor leerkrachten"), default=False
     )
+    # Staff may sign in with the board's Microsoft or Google account (accounts.sso).
+    single_sign_on = models.BooleanField(_("inloggen via de schoolaccount"), default=False)
 
     class Meta:
         verbose_name = _("school")

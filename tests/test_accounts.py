@@ -520,3 +520,30 @@ def test_the_login_page_says_when_the_password_alone_is_enough(client, settings)
 
     assert "alleen een wachtwoord" in relaxed
     assert "alleen een wachtwoord" not in strict
+
+
+@pytest.mark.django_db
+def test_the_admin_login_goes_through_the_two_step_login(client):
+    response = client.get(reverse("admin:login") + "?next=/applicatiebeheer/")
+
+    assert response.status_code == 302
+    assert response.url.startswith(LOGIN)
+
+
+@pytest.mark.django_db
+def test_a_superuser_with_an_app_needs_the_code_for_the_admin(client):
+    boss = User.objects.create_superuser("applicatiebeheer", "ab@example.nl", PASSWORD)
+    enrol(boss)
+    client.force_login(boss)
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.url.startswith(CODE)
+
+
+@pytest.mark.django_db
+def test_a_superuser_must_set_up_a_second_factor(client, required):
+    boss = User.objects.create_superuser("applicatiebeheer", "ab@example.nl", PASSWORD)
+    client.force_login(boss)
+
+    assert client.get(reverse("admin:index")).url.startswith(reverse("accounts:setup"))
