@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Invitation, LoginSession, ResetRequest, token_digest
 from audit.actor import acting_as
 from schools.models import Membership, Role, School
-from schools.scope import require_managed
+from schools.scope import may_edit_account, require_managed
 
 # Roles a beheerder may invite someone for (schools.services grants the same ones).
 INVITABLE_ROLES = (Role.TEACHER, Role.IB, Role.SMW, Role.DIRECTOR, Role.ADMIN)
@@ -252,6 +252,17 @@ def _backup_codes_replace(user) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
     return codes
+
+
+def two_factor_reset(account, *, by) -> None:
+    """A beheerder removes a colleague's app and backup codes (a lost phone); they set up
+    a new one at their next login. Every session of the account ends."""
+    if not may_edit_account(by, account):
+        raise PermissionDenied(_("Dit account heeft ook een rol op een school die u niet beheert."))
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=account).delete()
+        StaticDevice.objects.filter(user=account).delete()
+        sessions_end(account)
 
 
 def school_set_teacher_two_factor(school: School, *, by, required: bool) -> None:

@@ -52,4 +52,9 @@ urlpatterns = [
         name="staff_two_factor",
     ),
     path("beheer/medewerkers/schoolaccount/", views.staff_sso, name="staff_sso"),
+    path(
+        "beheer/medewerkers/<int:pk>/tweestapsverificatie-herstellen/",
+        views.staff_two_factor_reset,
+        name="staff_two_factor_reset",
+    ),
 ]

@@ -31,7 +31,7 @@ from accounts import policy, services, sso
 from accounts.forms import AcceptInvitationForm, CodeForm, InvitationForm, SchoolSwitchForm
 from accounts.models import Invitation
 from pestprotocol.middleware import client_ip
-from schools.scope import managed_schools
+from schools.scope import managed_schools, managed_staff
 from schools.views import beheer_view
 
 PENDING = "accounts_pending_login"
@@ -312,6 +312,22 @@ def staff_two_factor(request):
         text = _("Voor leerkrachten van %(school)s is tweestapsverificatie niet meer verplicht.")
     messages.success(request, text % {"school": school.name})
     return redirect("accounts:staff_invite")
+
+
+@beheer_view("POST")
+def staff_two_factor_reset(request, pk):
+    account = get_object_or_404(managed_staff(request.user), pk=pk)
+    try:
+        services.two_factor_reset(account, by=request.user)
+    except PermissionDenied as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("De tweestapsverificatie van %(name)s is hersteld.")
+            % {"name": account.get_full_name() or account.username},
+        )
+    return redirect("schools:staff_edit", pk=account.pk)
 
 
 @beheer_view("POST")

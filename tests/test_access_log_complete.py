@@ -78,6 +78,7 @@ SHOWS_NO_PUPIL_DATA = {
     "accounts:staff_invite_revoke": "POST only",
     "accounts:staff_two_factor": "POST only",
     "accounts:staff_sso": "POST only",
+    "accounts:staff_two_factor_reset": "POST only",
 }
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

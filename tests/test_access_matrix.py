@@ -543,6 +543,13 @@ TABLE = {
             "POST": "302 403 403 403 403 403 302 403 302",
         },
     ),
+    "accounts:staff_two_factor_reset": (
+        lambda w: [w["teacher"].pk],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 403 403 403 403 403 302 403 302",
+        },
+    ),
     "accounts:account": (
         lambda w: [],
         {

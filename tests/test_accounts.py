@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
@@ -203,8 +204,6 @@ def test_a_revoked_invitation_no_longer_works(client, beheerder, school):
 
 @pytest.mark.django_db
 def test_deactivation_ends_every_session_at_once(client, ib, django_user_model):
-    from django.test import Client
-
     laptop, tablet = Client(), Client()
     laptop.post(LOGIN, {"username": "ib", "password": PASSWORD})
     tablet.post(LOGIN, {"username": "ib", "password": PASSWORD})
@@ -220,8 +219,6 @@ def test_deactivation_ends_every_session_at_once(client, ib, django_user_model):
 
 @pytest.mark.django_db
 def test_sign_out_everywhere_else_keeps_this_session(client, ib):
-    from django.test import Client
-
     other = Client()
     other.post(LOGIN, {"username": "ib", "password": PASSWORD})
     client.post(LOGIN, {"username": "ib", "password": PASSWORD})
@@ -261,8 +258,6 @@ def test_a_session_ends_after_the_maximum_length_however_active(client, ib, sett
 
 @pytest.mark.django_db
 def test_someone_cannot_end_a_colleagues_session(client, ib, director):
-    from django.test import Client
-
     Client().post(LOGIN, {"username": "directie", "password": PASSWORD})
     theirs = LoginSession.objects.get(user=director)
     client.force_login(ib)
@@ -547,3 +542,65 @@ def test_a_superuser_must_set_up_a_second_factor(client, required):
     client.force_login(boss)
 
     assert client.get(reverse("admin:index")).url.startswith(reverse("accounts:setup"))
+
+
+# --- the beheerder's part ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_beheerder_resets_a_lost_second_factor(client, beheerder, ib):
+    enrol(ib)
+    Client().post(LOGIN, {"username": "ib", "password": PASSWORD})
+    client.force_login(beheerder)
+
+    page = client.get(reverse("schools:staff_edit", args=[ib.pk]))
+    response = client.post(reverse("accounts:staff_two_factor_reset", args=[ib.pk]))
+
+    assert "Tweestapsverificatie herstellen" in page.content.decode()
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=ib).exists()
+    assert not StaticToken.objects.filter(device__user=ib).exists()
+    assert not LoginSession.objects.filter(user=ib).exists()
+
+
+@pytest.mark.django_db
+def test_a_beheerder_cannot_reset_someone_of_another_school(client, beheerder, ib_other):
+    enrol(ib_other)
+    client.force_login(beheerder)
+
+    response = client.post(reverse("accounts:staff_two_factor_reset", args=[ib_other.pk]))
+
+    assert response.status_code == 404
+    assert TOTPDevice.objects.filter(user=ib_other).exists()
+
+
+@pytest.mark.django_db
+def test_deactivating_on_the_beheer_page_ends_the_sessions(client, beheerder, ib):
+    laptop = Client()
+    laptop.post(LOGIN, {"username": "ib", "password": PASSWORD})
+    client.force_login(beheerder)
+
+    client.post(
+        reverse("schools:staff_edit", args=[ib.pk]),
+        {
+            "account": "1",
+            "first_name": ib.first_name,
+            "last_name": ib.last_name,
+            "email": ib.email,
+        },
+    )
+
+    ib.refresh_from_db()
+    assert not ib.is_active
+    assert laptop.get(HOME).status_code == 302
+    assert not LoginSession.objects.filter(user=ib).exists()
+
+
+@pytest.mark.django_db
+def test_the_beheerder_turns_the_second_factor_on_for_teachers(client, beheerder, school):
+    client.force_login(beheerder)
+
+    client.post(reverse("accounts:staff_two_factor"), {"school": school.pk, "required": "on"})
+
+    school.refresh_from_db()
+    assert school.teachers_need_two_factor
