@@ -105,6 +105,29 @@ class LoginSession(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.ip_address or '?'}"
 
+    @property
+    def device_label(self) -> str:
+        """Browser and system ("Edge op Windows") guessed from the user agent, for people."""
+        agent = self.user_agent
+        browser = next((name for key, name in BROWSERS if key in agent), _("onbekende browser"))
+        system = next((name for key, name in SYSTEMS if key in agent), "")
+        if not system:
+            return str(browser)
+        return _("%(browser)s op %(system)s") % {"browser": browser, "system": system}
+
+
+# Order matters: Edge and Chrome also say "Safari"; Android also says "Linux".
+BROWSERS = [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari")]
+SYSTEMS = [
+    ("iPad", "iPad"),
+    ("iPhone", "iPhone"),
+    ("Android", "Android"),
+    ("CrOS", "ChromeOS"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+]
+
 
 class ResetRequest(models.Model):
     """A password reset request, counted for the rate limit (address kept only as a hash)."""

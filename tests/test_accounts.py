@@ -604,3 +604,23 @@ def test_the_beheerder_turns_the_second_factor_on_for_teachers(client, beheerder
 
     school.refresh_from_db()
     assert school.teachers_need_two_factor
+
+
+@pytest.mark.parametrize(
+    ("agent", "label"),
+    [
+        (
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+            "Edge op Windows",
+        ),
+        (
+            "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+            "Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+            "Safari op iPad",
+        ),
+        ("", "onbekende browser"),
+    ],
+)
+def test_the_session_list_names_browser_and_system(agent, label):
+    assert LoginSession(user_agent=agent).device_label == label
