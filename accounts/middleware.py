@@ -19,13 +19,13 @@ from django_otp import user_has_device
 
 from accounts import policy
 from accounts.models import LoginSession
-from accounts.signals import LOGIN_AT
+from accounts.signals import LOGIN_AT, NO_DEVICE, SEEN_AT
 
 # Open to a logged-in user who still has to give their second factor.
 ALWAYS_OPEN = frozenset({"login", "logout", "set_language", "accounts:two_factor"})
 # Open as well to a user who has no second factor yet but must set one up.
 SETUP_OPEN = ALWAYS_OPEN | {"accounts:setup", "accounts:setup_qr", "accounts:invitation"}
-SEEN_AT = "accounts_seen_at"
+
 SEEN_EVERY = 60  # seconds between updates of "last seen" in the session list
 
 
@@ -41,6 +41,15 @@ def _to(name: str, request):
     return redirect(f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}")
 
 
+def _has_device(request, user) -> bool:
+    if request.session.get(NO_DEVICE) == user.pk:
+        return False
+    if user_has_device(user):
+        return True
+    request.session[NO_DEVICE] = user.pk
+    return False
+
+
 class TwoFactorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -49,7 +58,7 @@ class TwoFactorMiddleware:
         user = request.user
         if user.is_authenticated and not user.is_verified():
             name = _url_name(request)
-            if user_has_device(user):
+            if _has_device(request, user):
                 if name not in ALWAYS_OPEN:
                     return _to("accounts:two_factor", request)
             elif name not in SETUP_OPEN and policy.requires_second_factor(user):

@@ -5,6 +5,7 @@ no membership.
 """
 
 from django.conf import settings
+from django.db.models import Q
 
 from schools.models import Membership, Role
 
@@ -34,8 +35,11 @@ def requires_second_factor(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    memberships = Membership.objects.filter(user=user)
     return (
-        memberships.filter(role__in=TWO_FACTOR_ROLES).exists()
-        or memberships.filter(role=Role.TEACHER, school__teachers_need_two_factor=True).exists()
+        Membership.objects.filter(user=user)
+        .filter(
+            Q(role__in=TWO_FACTOR_ROLES)
+            | Q(role=Role.TEACHER, school__teachers_need_two_factor=True)
+        )
+        .exists()
     )

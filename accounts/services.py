@@ -220,9 +220,12 @@ def totp_device_to_confirm(user) -> TOTPDevice:
     return device
 
 
-def totp_confirm(user, code: str) -> tuple[TOTPDevice, list[str]]:
-    """Confirm the device being set up with a code from the app. Replaces an earlier app
-    and gives a fresh set of backup codes (returned once, stored as given by django-otp)."""
+def totp_confirm(
+    user, code: str, *, keep_session: str | None = None
+) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the device being set up with a code from the app. Replaces an earlier app,
+    gives a fresh set of backup codes (returned once) and ends the user's other sessions:
+    one that began with the password alone must not outlive the new second factor."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     if device is None:
         raise ValidationError(_("Begin opnieuw met het instellen van de app."))
@@ -235,6 +238,7 @@ def totp_confirm(user, code: str) -> tuple[TOTPDevice, list[str]]:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _backup_codes_replace(user)
+        sessions_end(user, keep=keep_session)
     return device, codes
 
 

@@ -152,7 +152,9 @@ def setup(request):
     target = _next_url(request, reverse("home"))
     if request.method == "POST" and form.is_valid():
         try:
-            device, codes = services.totp_confirm(request.user, form.cleaned_data["code"])
+            device, codes = services.totp_confirm(
+                request.user, form.cleaned_data["code"], keep_session=request.session.session_key
+            )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error("code", message)

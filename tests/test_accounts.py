@@ -624,3 +624,18 @@ def test_the_beheerder_turns_the_second_factor_on_for_teachers(client, beheerder
 )
 def test_the_session_list_names_browser_and_system(agent, label):
     assert LoginSession(user_agent=agent).device_label == label
+
+
+@pytest.mark.django_db
+def test_setting_up_an_app_ends_the_other_password_only_sessions(client, ib):
+    other = Client()
+    other.post(LOGIN, {"username": "ib", "password": PASSWORD})
+    assert other.get(HOME).status_code == 200
+    client.post(LOGIN, {"username": "ib", "password": PASSWORD})
+    client.get(reverse("accounts:setup"))
+    device = TOTPDevice.objects.get(user=ib, confirmed=False)
+
+    client.post(reverse("accounts:setup"), {"code": code_for(device)})
+
+    assert other.get(HOME).status_code == 302
+    assert client.get(HOME).status_code == 200
