@@ -44,6 +44,7 @@ def test_an_invited_ib_sets_a_password_and_an_app_and_reaches_the_start_page(
     page.get_by_label("E-mailadres").fill("nina.nieuw@regenboog.nl")
     page.get_by_label("Rol").select_option(label="intern begeleider")
     site.screenshot("accounts-invite")
+    assert site.axe_violations() == []
     page.get_by_role("button", name="Uitnodiging versturen").click()
     expect(page.get_by_role("status")).to_contain_text("nina.nieuw@regenboog.nl")
     expect(page.get_by_role("cell", name="open")).to_be_visible()
@@ -53,6 +54,7 @@ def test_an_invited_ib_sets_a_password_and_an_app_and_reaches_the_start_page(
     link = re.search(r"https?://\S+", mail.outbox[-1].body).group(0)
     site.go("/" + link.split("://", 1)[1].split("/", 1)[1])
     expect(page.get_by_role("heading", name="Welkom bij Pestprotocol")).to_be_visible()
+    assert site.axe_violations() == []
     page.get_by_label("Voornaam").fill("Nina")
     page.get_by_label("Achternaam").fill("Nieuw")
     page.get_by_label("Gebruikersnaam").fill("nina")
@@ -66,6 +68,7 @@ def test_an_invited_ib_sets_a_password_and_an_app_and_reaches_the_start_page(
     expect(qr).to_be_visible()
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
     site.screenshot("accounts-setup")
+    assert site.axe_violations() == []
     secret = page.locator("#totp-secret").inner_text()
     page.get_by_label("Code").fill(app_code(secret))
     page.get_by_role("button", name="Bevestigen").click()
@@ -84,6 +87,7 @@ def test_an_invited_ib_sets_a_password_and_an_app_and_reaches_the_start_page(
     page.get_by_label("Wachtwoord").fill("Kastanjeboom-2026")
     page.get_by_role("button", name="Inloggen").click()
     expect(page.get_by_role("heading", name="Tweede stap: inlogcode")).to_be_visible()
+    assert site.axe_violations() == []
     site.go("/start/")
     expect(page.get_by_role("heading", name="Inloggen")).to_be_visible()
     page.get_by_label("Gebruikersnaam").fill("nina")
@@ -93,3 +97,7 @@ def test_an_invited_ib_sets_a_password_and_an_app_and_reaches_the_start_page(
     page.get_by_role("button", name="Inloggen").click()
     page.wait_for_url(re.compile(r"/start/$"))
     expect(page.get_by_role("status").first).to_contain_text("reservecode")
+    site.go("/account/")
+    expect(page.get_by_role("heading", name="Waar u bent ingelogd")).to_be_visible()
+    expect(page.get_by_text("U heeft nog 9 reservecodes.")).to_be_visible()
+    assert site.axe_violations() == []
