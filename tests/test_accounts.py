@@ -639,3 +639,11 @@ def test_setting_up_an_app_ends_the_other_password_only_sessions(client, ib):
 
     assert other.get(HOME).status_code == 302
     assert client.get(HOME).status_code == 200
+
+
+def test_production_always_asks_for_the_second_factor():
+    from tests.test_production_settings import setting
+
+    assert setting("ACCOUNTS_REQUIRE_2FA") == "True"
+    assert setting("ACCOUNTS_REQUIRE_2FA", DJANGO_REQUIRE_2FA="0") == "True"
+    assert setting("ACCOUNTS_SESSION_MAX_HOURS") == "12"
