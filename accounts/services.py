@@ -53,10 +53,12 @@ def invitation_create(
         )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
-    with transaction.atomic():
-        Invitation.objects.filter(
+    with transaction.atomic(), acting_as(by):
+        for earlier in Invitation.objects.filter(
             email__iexact=email, school=school, accepted_at=None, revoked_at=None
-        ).update(revoked_at=now)
+        ):
+            earlier.revoked_at = now
+            earlier.save(update_fields=["revoked_at"])
         invitation = Invitation.objects.create(
             email=email,
             first_name=first_name,
@@ -91,8 +93,9 @@ def invitation_revoke(invitation: Invitation, *, by) -> None:
     if invitation.accepted_at is not None:
         raise ValidationError(_("Deze uitnodiging is al aangenomen."))
     if invitation.revoked_at is None:
-        invitation.revoked_at = timezone.now()
-        invitation.save(update_fields=["revoked_at"])
+        with transaction.atomic(), acting_as(by):
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at"])
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -263,9 +266,12 @@ def two_factor_reset(account, *, by) -> None:
     a new one at their next login. Every session of the account ends."""
     if not may_edit_account(by, account):
         raise PermissionDenied(_("Dit account heeft ook een rol op een school die u niet beheert."))
-    with transaction.atomic():
-        TOTPDevice.objects.filter(user=account).delete()
-        StaticDevice.objects.filter(user=account).delete()
+    with transaction.atomic(), acting_as(by):
+        for device in [
+            *TOTPDevice.objects.filter(user=account),
+            *StaticDevice.objects.filter(user=account),
+        ]:
+            device.delete()  # one change-history entry each
         sessions_end(account)
 
 

@@ -647,3 +647,17 @@ def test_production_always_asks_for_the_second_factor():
     assert setting("ACCOUNTS_REQUIRE_2FA") == "True"
     assert setting("ACCOUNTS_REQUIRE_2FA", DJANGO_REQUIRE_2FA="0") == "True"
     assert setting("ACCOUNTS_SESSION_MAX_HOURS") == "12"
+
+
+@pytest.mark.django_db
+def test_a_reset_second_factor_stays_in_the_change_history(client, beheerder, ib):
+    from auditlog.models import LogEntry
+
+    device, _codes = enrol(ib)
+    client.force_login(beheerder)
+
+    client.post(reverse("accounts:staff_two_factor_reset", args=[ib.pk]))
+
+    entry = LogEntry.objects.get_for_object(device).get(action=LogEntry.Action.DELETE)
+    assert entry.actor == beheerder
+    assert device.key not in str(entry.changes)
