@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('schools', '0003_school_login_options'),
+        ('schools', '0004_school_login_options'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
