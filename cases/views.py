@@ -70,6 +70,8 @@ def start(request):
         "works_on_cases": "cases" in pages,
         "today": timezone.localdate(),
         "todo": queries.todo_for(request.user),
+        # What the other apps ask of this person (a No Blame preparation request, ...).
+        "todo_extra": hooks.ask_all("todo", request.user),
         "notifications": Notification.objects.filter(user=request.user, read_at__isnull=True)
         .select_related("case")
         .order_by("-created_at")[:10],
@@ -110,7 +112,11 @@ def todo(request):
     return render(
         request,
         "cases/todo.html",
-        {"todo": queries.todo_for(request.user), "today": timezone.localdate()},
+        {
+            "todo": queries.todo_for(request.user),
+            "todo_extra": hooks.ask_all("todo", request.user),
+            "today": timezone.localdate(),
+        },
     )
 
 
