@@ -40,15 +40,27 @@ def _is_active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
+def _memberships(user) -> list[tuple[str, int]]:
+    """(role, school id) of every membership of ``user``: one query, cached on the user."""
+    if not hasattr(user, "_access_memberships"):
+        user._access_memberships = list(
+            Membership.objects.filter(user=user).values_list("role", "school_id")
+        )
+    return user._access_memberships
+
+
 def roles_of(user) -> set[str]:
-    """Every role ``user`` holds at any school (one query; cached on the user object)."""
+    """Every role ``user`` holds at any school."""
     if not _is_active(user):
         return set()
-    if not hasattr(user, "_access_roles"):
-        user._access_roles = set(
-            Membership.objects.filter(user=user).values_list("role", flat=True)
-        )
-    return user._access_roles
+    return {role for role, _school in _memberships(user)}
+
+
+def school_ids_of(user) -> set[int]:
+    """The schools where ``user`` holds any role (a list names the school when several)."""
+    if not _is_active(user):
+        return set()
+    return {school for _role, school in _memberships(user)}
 
 
 def pages_for(user) -> set[str]:

@@ -9,7 +9,7 @@ figures with one aggregate query each.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from cases.models import (
     Talk,
     TalkVersion,
 )
+from cases.paging import CAP
 
 # Stappen in which the IB leads: the plan van aanpak and choosing the coaches.
 IB_LEAD_STATES = (State.ACTION_PLAN, State.COACHING)
@@ -36,24 +37,51 @@ DUE_WITHIN_DAYS = 7
 
 
 def with_list_data(cases: QuerySet) -> QuerySet:
-    """Cases with what a list row shows: pupils with their class, and open planned talks."""
-    return cases.select_related("school").prefetch_related(
-        Prefetch(
-            "case_pupils",
-            queryset=CasePupil.objects.select_related("pupil__school_class").order_by(
-                "role", "pupil__last_name", "pupil__first_name"
+    """Cases with what a list row shows, and nothing more: pupils with their class, and the
+    first open planned talk. Three queries for a page of rows, whatever its history."""
+    return (
+        cases.select_related("school")
+        .only(*LIST_COLUMNS)
+        .prefetch_related(
+            Prefetch(
+                "case_pupils",
+                queryset=CasePupil.objects.select_related("pupil__school_class")
+                .only(
+                    "case_id",
+                    "role",
+                    "pupil__first_name",
+                    "pupil__last_name",
+                    "pupil__school_class__name",
+                )
+                .order_by("role", "pupil__last_name", "pupil__first_name"),
             ),
-        ),
-        Prefetch("talks", queryset=open_planned_talks(), to_attr="open_planned"),
+            Prefetch(
+                "talks",
+                queryset=open_planned_talks().only("case_id", "planned_on"),
+                to_attr="open_planned",
+            ),
+        )
     )
+
+
+# The columns of a case a list row shows (``_case_table.html``).
+LIST_COLUMNS = ("reference", "state", "signal_date", "created_at", "cycle", "school__name")
 
 
 def open_planned_talks() -> QuerySet:
     """Planned talks of the current cycle of an open case that have no record yet."""
     return (
-        Talk.objects.filter(planned_on__isnull=False, versions__isnull=True, cycle=F("case__cycle"))
+        Talk.objects.filter(planned_on__isnull=False, cycle=F("case__cycle"))
+        .filter(~Exists(TalkVersion.objects.filter(talk=OuterRef("pk"))))
         .exclude(case__state=State.CLOSED)
         .order_by("planned_on", "pk")
+    )
+
+
+def talk_rows(talks: QuerySet) -> QuerySet:
+    """Planned talks with what a row of ``_todo_table.html`` shows: kind, date, case."""
+    return talks.select_related("case").only(
+        "kind", "planned_on", "case_id", "case__reference", "case__state"
     )
 
 
@@ -86,21 +114,42 @@ def pupils_matching(user, text: str) -> QuerySet:
 
 @dataclass
 class Todo:
+    """Planned talks of the user's cases: the first ``CAP`` overdue and due ones, and how
+    many there are of each (counted in SQL)."""
+
     overdue: list
     due: list
+    overdue_count: int
+    due_count: int
 
 
-def todo_for(user, today: datetime.date | None = None, days: int = DUE_WITHIN_DAYS) -> Todo:
-    """Planned talks of the user's cases: overdue ones and those due in the coming days."""
+def todo_talks(user, today: datetime.date | None = None, days: int = DUE_WITHIN_DAYS) -> QuerySet:
+    """Open planned talks of the user's cases up to ``days`` from ``today`` (overdue too)."""
     today = today or timezone.localdate()
-    talks = list(
-        open_planned_talks()
-        .filter(case__in=involved_cases(user), planned_on__lte=today + datetime.timedelta(days))
-        .select_related("case", "case__school")
+    return open_planned_talks().filter(
+        case__in=involved_cases(user), planned_on__lte=today + datetime.timedelta(days)
     )
+
+
+def todo_counts(user, today: datetime.date | None = None) -> dict:
+    """{"overdue": n, "due": n}: one aggregate query."""
+    today = today or timezone.localdate()
+    return todo_talks(user, today).aggregate(
+        overdue=Count("pk", filter=Q(planned_on__lt=today)),
+        due=Count("pk", filter=Q(planned_on__gte=today)),
+    )
+
+
+def todo_for(user, today: datetime.date | None = None, cap: int = CAP) -> Todo:
+    """The Te doen lists, each capped at ``cap`` rows: three queries."""
+    today = today or timezone.localdate()
+    talks = talk_rows(todo_talks(user, today))
+    counts = todo_counts(user, today)
     return Todo(
-        overdue=[t for t in talks if t.planned_on < today],
-        due=[t for t in talks if t.planned_on >= today],
+        overdue=list(talks.filter(planned_on__lt=today)[:cap]),
+        due=list(talks.filter(planned_on__gte=today)[:cap]),
+        overdue_count=counts["overdue"],
+        due_count=counts["due"],
     )
 
 
@@ -141,17 +190,22 @@ def waiting_for_ib(user) -> QuerySet:
         visible_cases(user)
         .filter(state__in=OPEN_STATES)
         .filter(Q(state__in=IB_LEAD_STATES) | Q(pk__in=unread))
-        .order_by("created_at")
+        .order_by("created_at", "pk")
     )
 
 
-def overdue_talks(user, today: datetime.date | None = None) -> list[Talk]:
+def queue_counts(user, today: datetime.date | None = None) -> dict:
+    """The figures of the IB's work queue: cases waiting for them, overdue talks."""
+    return {
+        "waiting_count": waiting_for_ib(user).count(),
+        "overdue_count": overdue_talks(user, today).count(),
+    }
+
+
+def overdue_talks(user, today: datetime.date | None = None) -> QuerySet:
+    """Open planned talks of every visible case whose date has passed, oldest first."""
     today = today or timezone.localdate()
-    return list(
-        open_planned_talks()
-        .filter(case__in=visible_cases(user), planned_on__lt=today)
-        .select_related("case", "case__school")
-    )
+    return open_planned_talks().filter(case__in=visible_cases(user), planned_on__lt=today)
 
 
 def counts_per_state(cases: QuerySet) -> list[tuple[str, str, int]]:

@@ -7,18 +7,19 @@ user may not see) and changes them only through ``cases.services``.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import record_access
 from cases import hooks, queries, services
-from cases.access import may_open, pages_for, visible_cases, visible_pupils
+from cases.access import may_open, pages_for, school_ids_of, visible_cases, visible_pupils
 from cases.evidence import evidence_number, evidence_store
 from cases.forms import (
     AddPupilForm,
@@ -34,6 +35,7 @@ from cases.forms import (
 )
 from cases.guidance import DECISION_AID, TALK_GUIDANCE
 from cases.models import OPEN_STATES, CasePupil, Evidence, Notification, State
+from cases.paging import CAP, page_of
 from cases.rules import CASE_WORKERS
 from cases.signs import WARNING_SIGNS
 from cases.steps import ANYTIME_TALKS, STATE_HELP, TALKS_BY_STATE, transition_label
@@ -62,84 +64,167 @@ def _refused(request, error) -> None:
 
 @login_required
 def start(request):
-    """The start page: what this person's job asks of them today."""
-    pages = pages_for(request.user)
-    open_cases = queries.involved_cases(request.user).filter(state__in=OPEN_STATES)
+    """The start page: what this person's job asks of them today, as figures and short
+    lists (at most ``CAP`` rows each) that link to their full lists."""
+    user = request.user
+    pages = pages_for(user)
     context = {
         "pages": pages,
         "works_on_cases": "cases" in pages,
         "today": timezone.localdate(),
-        "todo": queries.todo_for(request.user),
-        "notifications": Notification.objects.filter(user=request.user, read_at__isnull=True)
+        "notifications": Notification.objects.filter(user=user, read_at__isnull=True)
         .select_related("case")
-        .order_by("-created_at")[:10],
-        "my_cases": queries.with_list_data(open_cases.order_by("-created_at"))[:10],
+        .only("message", "created_at", "case_id", "case__reference", "case__state")
+        .order_by("-created_at")[:CAP],
     }
+    if "todo" in pages:
+        context["todo_counts"] = queries.todo_counts(user)
+    if "cases" in pages:
+        open_cases = queries.involved_cases(user).filter(state__in=OPEN_STATES)
+        context["my_cases"] = queries.with_list_data(open_cases.order_by("-created_at"))[:CAP]
+        context["show_school"] = len(school_ids_of(user)) > 1
     if "dashboard" in pages:
-        context["waiting_count"] = queries.waiting_for_ib(request.user).count()
-        context["overdue_count"] = len(queries.overdue_talks(request.user))
+        context.update(queries.queue_counts(user))
     if "support_groups" in pages:
-        context["support_group_cases"] = queries.with_list_data(
-            visible_cases(request.user)
-            .filter(state=State.SUPPORT_GROUP)
-            .select_related("traject")
-            .order_by("created_at")
+        running = visible_cases(user).filter(state=State.SUPPORT_GROUP)
+        context["support_group_count"] = running.count()
+        context["support_group_cases"] = (
+            running.select_related("school", "traject")
+            .only("reference", "school__name", "traject__state", "traject__round")
+            .order_by("created_at")[:CAP]
         )
     return render(request, "cases/start.html", context)
 
 
+# The tabs of the case list by the value of ``toon``; "wacht" only for who has the dashboard.
+LIST_TABS = {
+    "open": _lazy("Open"),
+    "wacht": _lazy("Wacht op mij"),
+    "afgesloten": _lazy("Afgesloten"),
+}
+
+
 @login_required
 def case_list(request):
-    cases = queries.with_list_data(visible_cases(request.user).order_by("-created_at"))
-    cases = list(cases)
+    """The cases the user may see, a page at a time: the open ones, the closed ones, or
+    (for the intern begeleider, smw and directie) the ones waiting for them."""
+    user = request.user
+    cases = visible_cases(user)
+    tabs = dict(LIST_TABS)
+    counts = cases.aggregate(
+        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+        afgesloten=Count("pk", filter=Q(state=State.CLOSED)),
+    )
+    if may_open(user, "dashboard"):
+        counts["wacht"] = queries.waiting_for_ib(user).count()
+    else:
+        del tabs["wacht"]
+    shown = request.GET.get("toon", "open")
+    if shown not in tabs:
+        shown = "open"
+    if shown == "wacht":
+        rows = queries.waiting_for_ib(user)
+    else:
+        rows = cases.filter(state__in=OPEN_STATES if shown == "open" else [State.CLOSED])
+        rows = rows.order_by("-created_at", "-pk")
+    page = page_of(
+        request,
+        queries.with_list_data(rows),
+        query=f"toon={shown}",
+        count=counts[shown],
+    )
     return render(
         request,
         "cases/case_list.html",
         {
-            "teacher_only": not may_open(request.user, "all_cases"),
-            "may_signal": may_open(request.user, "signal"),
+            "teacher_only": not may_open(user, "all_cases"),
+            "may_signal": may_open(user, "signal"),
             "today": timezone.localdate(),
-            "open_cases": [c for c in cases if c.state in OPEN_STATES],
-            "closed_cases": [c for c in cases if c.state not in OPEN_STATES],
+            "tabs": [(key, label, counts[key]) for key, label in tabs.items()],
+            "shown": shown,
+            "page": page,
+            "show_school": len(school_ids_of(user)) > 1,
         },
     )
 
 
+# The full lists behind the capped lists of Te doen: (value of ``lijst``, title).
+TODO_LISTS = {"te-laat": _lazy("Te laat"), "komend": _lazy("De komende dagen")}
+
+
 @login_required
 def todo(request):
+    """Planned talks of the user's cases: the first few overdue and due ones, or one of
+    those lists in full, a page at a time (``?lijst=te-laat`` or ``komend``)."""
+    today = timezone.localdate()
+    wanted = request.GET.get("lijst")
+    if wanted in TODO_LISTS:
+        talks = queries.talk_rows(queries.todo_talks(request.user, today))
+        if wanted == "te-laat":
+            talks = talks.filter(planned_on__lt=today)
+        else:
+            talks = talks.filter(planned_on__gte=today)
+        return render(
+            request,
+            "cases/todo_list.html",
+            {
+                "title": TODO_LISTS[wanted],
+                "page": page_of(request, talks, query=f"lijst={wanted}"),
+                "today": today,
+            },
+        )
     return render(
-        request,
-        "cases/todo.html",
-        {"todo": queries.todo_for(request.user), "today": timezone.localdate()},
+        request, "cases/todo.html", {"todo": queries.todo_for(request.user, today), "today": today}
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def dashboard(request):
-    """The IB's overview: action lists, figures per stap, two charts and a filtered list.
+    """The IB's work queue: what waits for them and what is overdue (the first few of each,
+    linked to the full lists), figures per stap, two charts and a filtered, paged list.
 
     The filter form is POSTed: a pupil's name stays in the request body, and the redirect
     puts the filter in the URL with the pupils as ids (so it can be paged and bookmarked).
+    ``?lijst=te-laat`` shows every overdue talk, a page at a time.
     """
-    if not may_open(request.user, "dashboard"):
+    user = request.user
+    if not may_open(user, "dashboard"):
         raise PermissionDenied(
             _("Het overzicht is er voor de intern begeleider, de smw en de directie.")
         )
+    today = timezone.localdate()
+    if request.method == "GET" and request.GET.get("lijst") == "te-laat":
+        talks = queries.talk_rows(queries.overdue_talks(user, today))
+        return render(
+            request,
+            "cases/todo_list.html",
+            {
+                "title": _("Te late gesprekken"),
+                "page": page_of(request, talks, query="lijst=te-laat"),
+                "today": today,
+                "back": (reverse("cases:dashboard"), _("Terug naar het overzicht")),
+            },
+        )
     if request.method == "POST":
-        form = DashboardFilterForm(request.POST, user=request.user)
+        form = DashboardFilterForm(request.POST, user=user)
         if form.is_valid():
             query = form.query_string()
             return redirect(reverse("cases:dashboard") + (f"?{query}" if query else ""))
     else:
-        form = DashboardFilterForm.from_url(request.GET, user=request.user)
+        form = DashboardFilterForm.from_url(request.GET, user=user)
     valid = form.is_valid()
     filters = form.filters() if valid else queries.Filters()
-    cases = queries.filtered_cases(request.user, filters)
+    cases = queries.filtered_cases(user, filters)
     per_month = queries.signals_per_month(cases, filters.date_from, filters.date_to)
     per_place = queries.signals_per_place(cases)
-    page = Paginator(queries.with_list_data(cases.order_by("-created_at")), 25).get_page(
-        request.GET.get("pagina")
+    counts = queries.counts_per_state(cases)
+    # The pages keep a valid filter from the URL; a POSTed name never goes in a link.
+    query = form.query_string() if valid and request.method == "GET" else ""
+    page = page_of(
+        request,
+        queries.with_list_data(cases.order_by("-created_at", "-pk")),
+        query=query,
     )
     return render(
         request,
@@ -147,17 +232,19 @@ def dashboard(request):
         {
             "form": form,
             "chosen_pupils": form.chosen_pupils(),
-            "waiting": queries.with_list_data(queries.waiting_for_ib(request.user)),
-            "overdue": queries.overdue_talks(request.user),
-            "counts": queries.counts_per_state(cases),
+            **queries.queue_counts(user, today),
+            "waiting": queries.with_list_data(queries.waiting_for_ib(user))[:CAP],
+            "overdue": queries.talk_rows(queries.overdue_talks(user, today))[:CAP],
+            "counts": counts,
+            "open_total": sum(n for _state, _label, n in counts),
             "per_month": per_month,
             "per_month_rows": zip(per_month["labels"], per_month["values"], strict=True),
             "per_place": per_place,
             "per_place_rows": zip(per_place["labels"], per_place["values"], strict=True),
-            "today": timezone.localdate(),
+            "today": today,
             "page": page,
-            # The pages keep a valid filter from the URL; a POSTed name never goes in a link.
-            "query": form.query_string() if valid and request.method == "GET" else "",
+            "query": query,
+            "show_school": len(school_ids_of(user)) > 1,
         },
     )
 
