@@ -9,7 +9,16 @@ figures with one aggregate query each.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -36,32 +45,42 @@ IB_LEAD_STATES = (State.ACTION_PLAN, State.COACHING)
 DUE_WITHIN_DAYS = 7
 
 
+def list_rows(cases: QuerySet) -> QuerySet:
+    """Cases with only the columns a list row shows (``_case_table.html``)."""
+    return cases.select_related("school").only(*LIST_COLUMNS)
+
+
+def _list_prefetches() -> list[Prefetch]:
+    return [
+        Prefetch(
+            "case_pupils",
+            queryset=CasePupil.objects.select_related("pupil__school_class")
+            .only(
+                "case_id",
+                "role",
+                "pupil__first_name",
+                "pupil__last_name",
+                "pupil__school_class__name",
+            )
+            .order_by("role", "pupil__last_name", "pupil__first_name"),
+        ),
+        Prefetch(
+            "talks",
+            queryset=open_planned_talks().only("case_id", "planned_on"),
+            to_attr="open_planned",
+        ),
+    ]
+
+
 def with_list_data(cases: QuerySet) -> QuerySet:
     """Cases with what a list row shows, and nothing more: pupils with their class, and the
     first open planned talk. Three queries for a page of rows, whatever its history."""
-    return (
-        cases.select_related("school")
-        .only(*LIST_COLUMNS)
-        .prefetch_related(
-            Prefetch(
-                "case_pupils",
-                queryset=CasePupil.objects.select_related("pupil__school_class")
-                .only(
-                    "case_id",
-                    "role",
-                    "pupil__first_name",
-                    "pupil__last_name",
-                    "pupil__school_class__name",
-                )
-                .order_by("role", "pupil__last_name", "pupil__first_name"),
-            ),
-            Prefetch(
-                "talks",
-                queryset=open_planned_talks().only("case_id", "planned_on"),
-                to_attr="open_planned",
-            ),
-        )
-    )
+    return list_rows(cases).prefetch_related(*_list_prefetches())
+
+
+def add_list_data(cases: list) -> None:
+    """``with_list_data`` for cases already fetched (several lists at once: two queries)."""
+    prefetch_related_objects(cases, *_list_prefetches())
 
 
 # The columns of a case a list row shows (``_case_table.html``).
@@ -165,33 +184,67 @@ class Filters:
     pupils: list[int] = field(default_factory=list)  # ids; cases of any of them
 
 
-def filtered_cases(user, filters: Filters) -> QuerySet:
-    cases = visible_cases(user)
+def filters_q(user, filters: Filters) -> Q:
+    """The dashboard filter as a condition on ``visible_cases(user)``."""
+    condition = Q()
     if filters.school_class is not None:
         in_class = CasePupil.objects.filter(pupil__school_class=filters.school_class)
-        cases = cases.filter(pk__in=in_class.values("case_id"))
+        condition &= Q(pk__in=in_class.values("case_id"))
     if filters.state:
-        cases = cases.filter(state=filters.state)
+        condition &= Q(state=filters.state)
     if filters.date_from:
-        cases = cases.filter(signal_date__gte=filters.date_from)
+        condition &= Q(signal_date__gte=filters.date_from)
     if filters.date_to:
-        cases = cases.filter(signal_date__lte=filters.date_to)
+        condition &= Q(signal_date__lte=filters.date_to)
     if filters.pupils:
         # Only pupils the user may see: an id of another pupil must not reveal their cases.
         pupils = visible_pupils(user).filter(pk__in=filters.pupils)
-        cases = cases.filter(pk__in=CasePupil.objects.filter(pupil__in=pupils).values("case_id"))
-    return cases
+        condition &= Q(pk__in=CasePupil.objects.filter(pupil__in=pupils).values("case_id"))
+    return condition
+
+
+def filtered_cases(user, filters: Filters) -> QuerySet:
+    return visible_cases(user).filter(filters_q(user, filters))
+
+
+def _waiting_q(user) -> Q:
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).values("case_id")
+    return Q(state__in=OPEN_STATES) & (Q(state__in=IB_LEAD_STATES) | Q(pk__in=unread))
+
+
+@dataclass
+class Figures:
+    """The dashboard's figures, all from one aggregate query over the visible cases."""
+
+    total: int  # cases within the filter
+    waiting: int  # cases waiting for the IB (not filtered: the work queue)
+    per_state: list  # (state, label, number) for every open stap within the filter
+    per_place: dict  # chart data: signals per place within the filter
+
+
+def dashboard_figures(user, filters: Filters) -> Figures:
+    within = filters_q(user, filters)
+    found = visible_cases(user).aggregate(
+        total=Count("pk", filter=within),
+        waiting=Count("pk", filter=_waiting_q(user)),
+        **{f"state_{s}": Count("pk", filter=within & Q(state=s)) for s in OPEN_STATES},
+        **{f"place_{p}": Count("pk", filter=within & Q(place=p)) for p in Place.values},
+    )
+    return Figures(
+        total=found["total"],
+        waiting=found["waiting"],
+        per_state=[(s, State(s).label, found[f"state_{s}"]) for s in OPEN_STATES],
+        per_place={
+            "label": _("Meldingen"),
+            "labels": [str(label) for _value, label in Place.choices],
+            "values": [found[f"place_{value}"] for value in Place.values],
+        },
+    )
 
 
 def waiting_for_ib(user) -> QuerySet:
     """Open cases where the IB leads now, or that the user was told about and has not opened."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True).values("case_id")
-    return (
-        visible_cases(user)
-        .filter(state__in=OPEN_STATES)
-        .filter(Q(state__in=IB_LEAD_STATES) | Q(pk__in=unread))
-        .order_by("created_at", "pk")
-    )
+    return visible_cases(user).filter(_waiting_q(user)).order_by("created_at", "pk")
 
 
 def queue_counts(user, today: datetime.date | None = None) -> dict:

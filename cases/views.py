@@ -216,31 +216,37 @@ def dashboard(request):
     valid = form.is_valid()
     filters = form.filters() if valid else queries.Filters()
     cases = queries.filtered_cases(user, filters)
+    figures = queries.dashboard_figures(user, filters)
     per_month = queries.signals_per_month(cases, filters.date_from, filters.date_to)
-    per_place = queries.signals_per_place(cases)
-    counts = queries.counts_per_state(cases)
     # The pages keep a valid filter from the URL; a POSTed name never goes in a link.
     query = form.query_string() if valid and request.method == "GET" else ""
     page = page_of(
         request,
-        queries.with_list_data(cases.order_by("-created_at", "-pk")),
+        queries.list_rows(cases.order_by("-created_at", "-pk")),
         query=query,
+        count=figures.total,
     )
+    waiting = list(queries.list_rows(queries.waiting_for_ib(user))[:CAP])
+    # One round of related rows for both lists.
+    queries.add_list_data([*waiting, *page.object_list])
     return render(
         request,
         "cases/dashboard.html",
         {
             "form": form,
             "chosen_pupils": form.chosen_pupils(),
-            **queries.queue_counts(user, today),
-            "waiting": queries.with_list_data(queries.waiting_for_ib(user))[:CAP],
+            "waiting_count": figures.waiting,
+            "overdue_count": queries.overdue_talks(user, today).count(),
+            "waiting": waiting,
             "overdue": queries.talk_rows(queries.overdue_talks(user, today))[:CAP],
-            "counts": counts,
-            "open_total": sum(n for _state, _label, n in counts),
+            "counts": figures.per_state,
+            "open_total": sum(n for _state, _label, n in figures.per_state),
             "per_month": per_month,
             "per_month_rows": zip(per_month["labels"], per_month["values"], strict=True),
-            "per_place": per_place,
-            "per_place_rows": zip(per_place["labels"], per_place["values"], strict=True),
+            "per_place": figures.per_place,
+            "per_place_rows": zip(
+                figures.per_place["labels"], figures.per_place["values"], strict=True
+            ),
             "today": today,
             "page": page,
             "query": query,
