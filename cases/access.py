@@ -154,11 +154,7 @@ def acting_roles(user, case) -> set[str]:
     """The roles in which ``user`` may act on ``case``: empty if they may not see it."""
     if not _is_active(user):
         return set()
-    roles = set(
-        Membership.objects.filter(user=user, school_id=case.school_id).values_list(
-            "role", flat=True
-        )
-    )
+    roles = {role for role, school in _memberships(user) if school == case.school_id}
     if Role.TEACHER in roles and not _teaches_case(user, case):
         roles.discard(Role.TEACHER)
     roles.discard(Role.ADMIN)  # the beheerder manages data; they do not act on cases

@@ -348,7 +348,21 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         return [cp.pupil for cp in self.case_pupils.all() if cp.role == role]
 
     def current_version(self, kind: str) -> "TalkVersion | None":
-        """The newest version of the latest talk of this kind held in the current cycle."""
+        """The newest version of the latest talk of this kind held in the current cycle.
+
+        Read from the case's talks and their versions when those were prefetched (the case
+        page asks this for every guard), else one query."""
+        talks = getattr(self, "_prefetched_objects_cache", {}).get("talks")
+        if talks is not None and all(
+            "versions" in getattr(t, "_prefetched_objects_cache", {}) for t in talks
+        ):
+            held = [
+                (t.created_at, v.number, v)
+                for t in talks
+                if t.kind == kind and t.cycle == self.cycle
+                for v in t.versions.all()
+            ]
+            return max(held, key=lambda row: row[:2])[2] if held else None
         return (
             TalkVersion.objects.filter(talk__case=self, talk__kind=kind, talk__cycle=self.cycle)
             .order_by("-talk__created_at", "-number")

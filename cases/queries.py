@@ -343,8 +343,7 @@ def case_timeline(case: Case) -> list[TimelineItem]:
                 " — ".join(filter(None, [_person(change.by), change.remark])),
             )
         )
-    versions = TalkVersion.objects.filter(talk__case=case).select_related("talk", "author")
-    for version in versions:
+    for version in _case_versions(case):
         items.append(
             TimelineItem(
                 version.held_on,
@@ -361,7 +360,7 @@ def case_timeline(case: Case) -> list[TimelineItem]:
                 + f"?gesprek={version.talk_id}",
             )
         )
-    for evidence in Evidence.objects.filter(case=case).select_related("uploaded_by"):
+    for evidence in case.evidence.all():
         items.append(
             TimelineItem(
                 local(evidence.uploaded_at).date(),
@@ -377,16 +376,52 @@ def case_timeline(case: Case) -> list[TimelineItem]:
     return sorted(items, key=lambda item: (item.on, item.at))
 
 
+def case_page_prefetches() -> list[Prefetch]:
+    """What the case page reads of a case, fetched with it: pupils, every talk with its
+    versions and their authors, evidence. A fixed number of queries, whatever the history;
+    the guards (``Case.current_version``) and the timeline read these too."""
+    return [
+        Prefetch(
+            "case_pupils",
+            queryset=CasePupil.objects.select_related("pupil__school_class").order_by("pk"),
+        ),
+        Prefetch(
+            "talks",
+            queryset=Talk.objects.order_by("created_at", "pk").prefetch_related(
+                Prefetch(
+                    "versions",
+                    queryset=TalkVersion.objects.select_related("author").order_by("number"),
+                )
+            ),
+        ),
+        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
+    ]
+
+
+def _case_versions(case: Case) -> list[TalkVersion]:
+    """Every talk version of ``case``, from its prefetched talks when it has them."""
+    if "talks" in getattr(case, "_prefetched_objects_cache", {}):
+        return [v for talk in case.talks.all() for v in talk.versions.all()]
+    return list(TalkVersion.objects.filter(talk__case=case).select_related("talk", "author"))
+
+
 def _person(user) -> str:
     return user.get_full_name() or user.username
 
 
-def earlier_cases(case: Case) -> list[CasePupil]:
-    """Other cases of this case's pupils at the same school, newest first (stap 2)."""
-    return list(
-        CasePupil.objects.filter(pupil__in=case.pupils.all(), case__school_id=case.school_id)
+def earlier_cases(case: Case, user=None) -> list[CasePupil]:
+    """Other cases of this case's pupils at the same school, newest first (stap 2); with
+    ``user``, each says whether they may open it (``visible``), in the same query."""
+    rows = (
+        CasePupil.objects.filter(
+            pupil__in=[cp.pupil_id for cp in case.case_pupils.all()],
+            case__school_id=case.school_id,
+        )
         .exclude(case=case)
         .select_related("pupil", "case")
         .annotate(had_no_blame=Count("case__traject"))
         .order_by("-case__created_at", "pupil__last_name")
     )
+    if user is not None:
+        rows = rows.annotate(visible=Exists(visible_cases(user).filter(pk=OuterRef("case_id"))))
+    return list(rows)

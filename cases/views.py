@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -346,28 +346,40 @@ def pupil_row(request):
 
 @login_required
 def case_detail(request, pk):
-    case = _case_for(
-        request,
-        pk,
-        "logged_by",
-        "responsible_teacher",
-        "ib",
-        "smw",
-        "coach_bully",
-        "coach_victim",
-        "coach_group",
+    case = get_object_or_404(
+        visible_cases(request.user)
+        .select_related(
+            "school",
+            "logged_by",
+            "responsible_teacher",
+            "ib",
+            "smw",
+            "coach_bully",
+            "coach_victim",
+            "coach_group",
+        )
+        .prefetch_related(*queries.case_page_prefetches())
+        .annotate(
+            unread=Exists(
+                Notification.objects.filter(
+                    user=request.user, case=OuterRef("pk"), read_at__isnull=True
+                )
+            )
+        ),
+        pk=pk,
     )
     record_access(request, case, "view")
     user = request.user
-    Notification.objects.filter(user=user, case=case, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    if case.unread:
+        Notification.objects.filter(user=user, case=case, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
     transitions = [
         (name, transition_label(name, case.state), problems)
         for name, problems in services.available_transitions(case, user)
     ]
-    case_pupils = case.case_pupils.select_related("pupil", "pupil__school_class")
-    talks = list(case.talks.filter(cycle=case.cycle).prefetch_related("versions"))
+    case_pupils = case.case_pupils.all()
+    talks = [t for t in case.talks.all() if t.cycle == case.cycle]
     context = {
         "case": case,
         "case_panels": hooks.case_panels(),
@@ -387,12 +399,8 @@ def case_detail(request, pk):
     }
     if case.state == State.ASSESSMENT:
         context["decision_aid"] = DECISION_AID
-        context["earlier"] = queries.earlier_cases(case)
-        context["earlier_visible"] = set(
-            visible_cases(user)
-            .filter(pk__in=[cp.case_id for cp in context["earlier"]])
-            .values_list("pk", flat=True)
-        )
+        context["earlier"] = queries.earlier_cases(case, user)
+        context["earlier_visible"] = {cp.case_id for cp in context["earlier"] if cp.visible}
     if services.ADD_EVIDENCE.allows(case, user):
         context["evidence_form"] = EvidenceForm()
     if services.ADD_PUPIL.allows(case, user):
