@@ -16,12 +16,13 @@ import string
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.documents import render_pdf
-from cases.models import Case, TalkVersion
+from cases.models import Case, CasePupil, StateChange, Talk, TalkVersion
 from cases.talks import questions_for
 from dossier.models import DossierEntry
 
@@ -117,20 +118,40 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
     names of other pupils already replaced by letters."""
     school = school or pupil.school
     pseudonyms = Pseudonyms(pupil)
+    # Everything in one round of queries, however long the history: the cases with their
+    # pupils, every talk with every version (and who was there), the history rows.
+    versions = TalkVersion.objects.select_related("author").prefetch_related(
+        "staff", "pupils", "guardians"
+    )
     cases = list(
         Case.objects.filter(case_pupils__pupil=pupil, school=school)
         .select_related("school")
-        .prefetch_related("case_pupils__pupil")
+        .prefetch_related(
+            Prefetch(
+                "case_pupils", queryset=CasePupil.objects.select_related("pupil").order_by("pk")
+            ),
+            Prefetch(
+                "talks",
+                queryset=Talk.objects.order_by("created_at", "pk").prefetch_related(
+                    Prefetch("versions", queryset=versions.order_by("number"))
+                ),
+            ),
+            Prefetch(
+                "state_changes",
+                queryset=StateChange.objects.select_related("by").order_by("at", "pk"),
+            ),
+        )
         .order_by("created_at", "pk")
         .distinct()
     )
     # Letters follow the order in which other pupils first appear: case by case.
     for case in cases:
-        for cp in sorted(case.case_pupils.all(), key=lambda cp: cp.pk):
+        for cp in case.case_pupils.all():
             pseudonyms.add(cp.pupil)
-        for version in TalkVersion.objects.filter(talk__case=case).prefetch_related("pupils"):
-            for other in version.pupils.all():
-                pseudonyms.add(other)
+        for talk in case.talks.all():
+            for version in talk.versions.all():
+                for other in version.pupils.all():
+                    pseudonyms.add(other)
 
     own_guardians = set(pupil.guardians.values_list("pk", flat=True))
     entries = list(
@@ -143,17 +164,13 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
         role = next(cp for cp in case.case_pupils.all() if cp.pupil_id == pupil.pk)
         others = [
             {"name": pseudonyms.name(cp.pupil), "role": cp.get_role_display()}
-            for cp in sorted(case.case_pupils.all(), key=lambda cp: cp.pk)
+            for cp in case.case_pupils.all()
             if cp.pupil_id != pupil.pk
         ]
         talks = []
-        for talk in case.talks.order_by("created_at", "pk"):
-            version = (
-                talk.versions.select_related("author")
-                .prefetch_related("staff", "pupils", "guardians")
-                .order_by("-number")
-                .first()
-            )
+        for talk in case.talks.all():
+            held = talk.versions.all()
+            version = held[len(held) - 1] if held else None  # the newest
             if version is None:
                 if talk.planned_on:
                     talks.append({"talk": talk, "version": None})
@@ -181,7 +198,7 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
                 "by": _staff_name(change.by),
                 "remark": pseudonyms.scrub(change.remark),
             }
-            for change in case.state_changes.select_related("by").order_by("at", "pk")
+            for change in case.state_changes.all()
         ]
         sections.append(
             {
