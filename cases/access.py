@@ -136,11 +136,7 @@ def dossier_note_schools(user, pupil) -> set[int]:
     """
     if not _is_active(user):
         return set()
-    schools = set(
-        Membership.objects.filter(user=user, role__in=SCHOOL_WIDE_ROLES).values_list(
-            "school_id", flat=True
-        )
-    )
+    schools = {school for role, school in _memberships(user) if role in SCHOOL_WIDE_ROLES}
     if visible_pupils(user).filter(pk=pupil.pk).exists():
         schools.add(pupil.school_id)
     return schools

@@ -146,6 +146,13 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         verbose_name = _("casus")
         verbose_name_plural = _("casussen")
         ordering = ["-created_at"]
+        # The filters of the lists, the dashboard and its figures: school with stap, date
+        # of the signal or date of logging.
+        indexes = [
+            models.Index(fields=["school", "state"], name="case_school_state"),
+            models.Index(fields=["school", "-created_at"], name="case_school_created"),
+            models.Index(fields=["school", "signal_date"], name="case_school_signal_date"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["school", "reference"], name="case_unique_reference"),
             models.CheckConstraint(condition=Q(state__in=State.values), name="case_state_is_known"),
@@ -425,6 +432,14 @@ class Talk(models.Model):
         verbose_name = _("gesprek")
         verbose_name_plural = _("gesprekken")
         ordering = ["created_at"]
+        # Te doen, the dashboard and the reminders look for planned talks by date.
+        indexes = [
+            models.Index(
+                fields=["planned_on"],
+                condition=Q(planned_on__isnull=False),
+                name="talk_planned_on",
+            )
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(cycle__gte=1), name="talk_cycle_positive"),
         ]
@@ -535,6 +550,8 @@ class Notification(models.Model):
         verbose_name = _("melding")
         verbose_name_plural = _("meldingen")
         ordering = ["-created_at"]
+        # The unread notifications of a user: start page, dashboard, case page.
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read")]
 
     def __str__(self) -> str:
         return self.message
