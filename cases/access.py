@@ -49,6 +49,14 @@ def _memberships(user) -> list[tuple[str, int]]:
     return user._access_memberships
 
 
+def roles_at(user, school_id: int | None) -> set[str]:
+    """The roles ``user`` holds at one school (at any, for ``None``), whether or not the
+    account is active: what the access log records of who read something."""
+    if not (user and user.is_authenticated):
+        return set()
+    return {role for role, school in _memberships(user) if school_id in (None, school)}
+
+
 def roles_of(user) -> set[str]:
     """Every role ``user`` holds at any school."""
     if not _is_active(user):

@@ -357,6 +357,7 @@ def case_detail(request, pk):
             "coach_bully",
             "coach_victim",
             "coach_group",
+            "traject",  # the No Blame panel's (noblame's reverse one-to-one), if any
         )
         .prefetch_related(*queries.case_page_prefetches())
         .annotate(
