@@ -64,11 +64,11 @@ def roles_of(user) -> set[str]:
     return {role for role, _school in _memberships(user)}
 
 
-def school_ids_of(user) -> set[int]:
-    """The schools where ``user`` holds any role (a list names the school when several)."""
+def school_ids_of(user, roles=None) -> set[int]:
+    """The schools where ``user`` holds any role (one of ``roles``, if given)."""
     if not _is_active(user):
         return set()
-    return {school for _role, school in _memberships(user)}
+    return {school for role, school in _memberships(user) if roles is None or role in roles}
 
 
 def pages_for(user) -> set[str]:

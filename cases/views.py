@@ -90,7 +90,7 @@ def start(request):
         context["support_group_count"] = running.count()
         context["support_group_cases"] = (
             running.select_related("school", "traject")
-            .only("reference", "school__name", "traject__state", "traject__round")
+            .only("reference", "state", "school__name", "traject__state", "traject__round")
             .order_by("created_at")[:CAP]
         )
     return render(request, "cases/start.html", context)
