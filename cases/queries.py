@@ -150,13 +150,21 @@ def todo_talks(user, today: datetime.date | None = None, days: int = DUE_WITHIN_
     )
 
 
-def todo_counts(user, today: datetime.date | None = None) -> dict:
-    """{"overdue": n, "due": n}: one aggregate query."""
+def todo_counts(user, today: datetime.date | None = None, *, school_wide: bool = False) -> dict:
+    """{"overdue": n, "due": n} of the user's own cases, and with ``school_wide`` also
+    {"school_overdue": n}, the overdue talks of every case they see: one aggregate query."""
     today = today or timezone.localdate()
-    return todo_talks(user, today).aggregate(
-        overdue=Count("pk", filter=Q(planned_on__lt=today)),
-        due=Count("pk", filter=Q(planned_on__gte=today)),
+    talks = open_planned_talks().filter(
+        case__in=visible_cases(user), planned_on__lte=today + datetime.timedelta(DUE_WITHIN_DAYS)
     )
+    own = Q(case__in=involved_cases(user))
+    figures = {
+        "overdue": Count("pk", filter=own & Q(planned_on__lt=today)),
+        "due": Count("pk", filter=own & Q(planned_on__gte=today)),
+    }
+    if school_wide:
+        figures["school_overdue"] = Count("pk", filter=Q(planned_on__lt=today))
+    return talks.aggregate(**figures)
 
 
 def todo_for(user, today: datetime.date | None = None, cap: int = CAP) -> Todo:
@@ -245,14 +253,6 @@ def dashboard_figures(user, filters: Filters) -> Figures:
 def waiting_for_ib(user) -> QuerySet:
     """Open cases where the IB leads now, or that the user was told about and has not opened."""
     return visible_cases(user).filter(_waiting_q(user)).order_by("created_at", "pk")
-
-
-def queue_counts(user, today: datetime.date | None = None) -> dict:
-    """The figures of the IB's work queue: cases waiting for them, overdue talks."""
-    return {
-        "waiting_count": waiting_for_ib(user).count(),
-        "overdue_count": overdue_talks(user, today).count(),
-    }
 
 
 def overdue_talks(user, today: datetime.date | None = None) -> QuerySet:

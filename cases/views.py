@@ -77,14 +77,16 @@ def start(request):
         .only("message", "created_at", "case_id", "case__reference", "case__state")
         .order_by("-created_at")[:CAP],
     }
-    if "todo" in pages:
-        context["todo_counts"] = queries.todo_counts(user)
+    if "todo" in pages or "dashboard" in pages:
+        counts = queries.todo_counts(user, school_wide="dashboard" in pages)
+        context["todo_counts"] = counts
+        context["overdue_count"] = counts.get("school_overdue", 0)
     if "cases" in pages:
         open_cases = queries.involved_cases(user).filter(state__in=OPEN_STATES)
         context["my_cases"] = queries.with_list_data(open_cases.order_by("-created_at"))[:CAP]
         context["show_school"] = len(school_ids_of(user)) > 1
     if "dashboard" in pages:
-        context.update(queries.queue_counts(user))
+        context["waiting_count"] = queries.waiting_for_ib(user).count()
     if "support_groups" in pages:
         running = visible_cases(user).filter(state=State.SUPPORT_GROUP)
         context["support_group_count"] = running.count()
