@@ -215,7 +215,8 @@ def filtered_cases(user, filters: Filters) -> QuerySet:
     return visible_cases(user).filter(filters_q(user, filters))
 
 
-def _waiting_q(user) -> Q:
+def waiting_q(user) -> Q:
+    """The condition of ``waiting_for_ib`` on the visible cases (for figures in one query)."""
     unread = Notification.objects.filter(user=user, read_at__isnull=True).values("case_id")
     return Q(state__in=OPEN_STATES) & (Q(state__in=IB_LEAD_STATES) | Q(pk__in=unread))
 
@@ -234,7 +235,7 @@ def dashboard_figures(user, filters: Filters) -> Figures:
     within = filters_q(user, filters)
     found = visible_cases(user).aggregate(
         total=Count("pk", filter=within),
-        waiting=Count("pk", filter=_waiting_q(user)),
+        waiting=Count("pk", filter=waiting_q(user)),
         **{f"state_{s}": Count("pk", filter=within & Q(state=s)) for s in OPEN_STATES},
         **{f"place_{p}": Count("pk", filter=within & Q(place=p)) for p in Place.values},
     )
@@ -252,7 +253,7 @@ def dashboard_figures(user, filters: Filters) -> Figures:
 
 def waiting_for_ib(user) -> QuerySet:
     """Open cases where the IB leads now, or that the user was told about and has not opened."""
-    return visible_cases(user).filter(_waiting_q(user)).order_by("created_at", "pk")
+    return visible_cases(user).filter(waiting_q(user)).order_by("created_at", "pk")
 
 
 def overdue_talks(user, today: datetime.date | None = None) -> QuerySet:

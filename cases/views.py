@@ -113,14 +113,15 @@ def case_list(request):
     user = request.user
     cases = visible_cases(user)
     tabs = dict(LIST_TABS)
-    counts = cases.aggregate(
-        open=Count("pk", filter=Q(state__in=OPEN_STATES)),
-        afgesloten=Count("pk", filter=Q(state=State.CLOSED)),
-    )
+    figures = {
+        "open": Count("pk", filter=Q(state__in=OPEN_STATES)),
+        "afgesloten": Count("pk", filter=Q(state=State.CLOSED)),
+    }
     if may_open(user, "dashboard"):
-        counts["wacht"] = queries.waiting_for_ib(user).count()
+        figures["wacht"] = Count("pk", filter=queries.waiting_q(user))
     else:
         del tabs["wacht"]
+    counts = cases.aggregate(**figures)
     shown = request.GET.get("toon", "open")
     if shown not in tabs:
         shown = "open"
