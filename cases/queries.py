@@ -27,9 +27,11 @@ from django.utils.translation import gettext as _
 from cases import hooks
 from cases.access import visible_cases, visible_pupils
 from cases.models import (
+    DONE_STATES,
     OPEN_STATES,
     Case,
     CasePupil,
+    CaseReport,
     Evidence,
     Notification,
     Place,
@@ -66,7 +68,7 @@ def _list_prefetches() -> list[Prefetch]:
         ),
         Prefetch(
             "talks",
-            queryset=open_planned_talks().only("case_id", "planned_on"),
+            queryset=open_planned_talks().only("case_id", "planned_on", "window_closes"),
             to_attr="open_planned",
         ),
     ]
@@ -92,7 +94,7 @@ def open_planned_talks() -> QuerySet:
     return (
         Talk.objects.filter(planned_on__isnull=False, cycle=F("case__cycle"))
         .filter(~Exists(TalkVersion.objects.filter(talk=OuterRef("pk"))))
-        .exclude(case__state=State.CLOSED)
+        .exclude(case__state__in=DONE_STATES)
         .order_by("planned_on", "pk")
     )
 
@@ -100,7 +102,7 @@ def open_planned_talks() -> QuerySet:
 def talk_rows(talks: QuerySet) -> QuerySet:
     """Planned talks with what a row of ``_todo_table.html`` shows: kind, date, case."""
     return talks.select_related("case").only(
-        "kind", "planned_on", "case_id", "case__reference", "case__state"
+        "kind", "planned_on", "window_closes", "case_id", "case__reference", "case__state"
     )
 
 
@@ -158,12 +160,13 @@ def todo_counts(user, today: datetime.date | None = None, *, school_wide: bool =
         case__in=visible_cases(user), planned_on__lte=today + datetime.timedelta(DUE_WITHIN_DAYS)
     )
     own = Q(case__in=involved_cases(user))
+    late = past_window(today)
     figures = {
-        "overdue": Count("pk", filter=own & Q(planned_on__lt=today)),
-        "due": Count("pk", filter=own & Q(planned_on__gte=today)),
+        "overdue": Count("pk", filter=own & late),
+        "due": Count("pk", filter=own & ~late),
     }
     if school_wide:
-        figures["school_overdue"] = Count("pk", filter=Q(planned_on__lt=today))
+        figures["school_overdue"] = Count("pk", filter=late)
     return talks.aggregate(**figures)
 
 
@@ -173,8 +176,8 @@ def todo_for(user, today: datetime.date | None = None, cap: int = CAP) -> Todo:
     talks = talk_rows(todo_talks(user, today))
     counts = todo_counts(user, today)
     return Todo(
-        overdue=list(talks.filter(planned_on__lt=today)[:cap]),
-        due=list(talks.filter(planned_on__gte=today)[:cap]),
+        overdue=list(talks.filter(past_window(today))[:cap]),
+        due=list(talks.exclude(past_window(today))[:cap]),
         overdue_count=counts["overdue"],
         due_count=counts["due"],
     )
@@ -256,10 +259,15 @@ def waiting_for_ib(user) -> QuerySet:
     return visible_cases(user).filter(waiting_q(user)).order_by("created_at", "pk")
 
 
+def past_window(today: datetime.date) -> Q:
+    """Talks past their window (``Talk.window_closes``), or past their planned date."""
+    return Q(window_closes__lt=today) | Q(window_closes__isnull=True, planned_on__lt=today)
+
+
 def overdue_talks(user, today: datetime.date | None = None) -> QuerySet:
-    """Open planned talks of every visible case whose date has passed, oldest first."""
+    """Open planned talks of every visible case past their window, oldest first."""
     today = today or timezone.localdate()
-    return open_planned_talks().filter(case__in=visible_cases(user), planned_on__lt=today)
+    return open_planned_talks().filter(case__in=visible_cases(user)).filter(past_window(today))
 
 
 def counts_per_state(cases: QuerySet) -> list[tuple[str, str, int]]:
@@ -331,17 +339,45 @@ def case_timeline(case: Case) -> list[TimelineItem]:
             case.created_at,
             "signal",
             _("Melding: %(place)s") % {"place": case.get_place_display()},
-            _("Vastgelegd door %(name)s") % {"name": _person(case.logged_by)},
+            " — ".join(
+                filter(
+                    None,
+                    [
+                        _("Vastgelegd door %(name)s") % {"name": _person(case.logged_by)},
+                        _("Aparte casus, hoewel er al een open casus was: %(why)s")
+                        % {"why": case.separate_reason}
+                        if case.separate_reason
+                        else "",
+                    ],
+                )
+            ),
         )
     ]
-    for change in StateChange.objects.filter(case=case).select_related("by"):
+    changes = _prefetched(case, "state_changes")
+    if changes is None:
+        changes = StateChange.objects.filter(case=case).select_related("by")
+    for change in changes:
         items.append(
             TimelineItem(
                 local(change.at).date(),
                 change.at,
                 "transition",
                 _("Naar %(stap)s") % {"stap": change.get_target_display()},
-                " — ".join(filter(None, [_person(change.by), change.remark])),
+                " — ".join(filter(None, [_person(change.by), change.remark, change.rule_reason])),
+            )
+        )
+    reports = _prefetched(case, "reports")
+    if reports is None:
+        reports = CaseReport.objects.filter(case=case).select_related("logged_by")
+    for report in reports:
+        items.append(
+            TimelineItem(
+                report.signal_date,
+                report.created_at,
+                "signal",
+                _("Nieuwe melding: %(place)s") % {"place": report.get_place_display()},
+                _("Vastgelegd door %(name)s — %(what)s")
+                % {"name": _person(report.logged_by), "what": report.description},
             )
         )
     for version in _case_versions(case):
@@ -356,7 +392,14 @@ def case_timeline(case: Case) -> list[TimelineItem]:
                     if version.number > 1
                     else _("vastgelegd door %(name)s")
                 )
-                % {"n": version.number, "name": _person(version.author)},
+                % {"n": version.number, "name": _person(version.author)}
+                + (
+                    " — "
+                    + _("eerder gehouden dan de termijn: %(reason)s")
+                    % {"reason": version.early_reason}
+                    if version.early_reason
+                    else ""
+                ),
                 reverse("cases:talk", args=[case.pk, version.talk.kind])
                 + f"?gesprek={version.talk_id}",
             )
@@ -396,7 +439,18 @@ def case_page_prefetches() -> list[Prefetch]:
             ),
         ),
         Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
+        Prefetch(
+            "state_changes", queryset=StateChange.objects.select_related("by").order_by("at", "pk")
+        ),
+        Prefetch("reports", queryset=CaseReport.objects.select_related("logged_by")),
     ]
+
+
+def _prefetched(case: Case, name: str) -> list | None:
+    """The rows of relation ``name`` fetched with the case (``case_page_prefetches``), or
+    None when they were not."""
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else None
 
 
 def _case_versions(case: Case) -> list[TalkVersion]:

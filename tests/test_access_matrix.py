@@ -203,6 +203,13 @@ TABLE = {
             "POST": "302 405 405 405 405 405 405 405 302",
         },
     ),
+    "cases:printable": (
+        lambda w: [w["case"].pk, "digitaal-pesten"],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
     "plans:edit": (
         lambda w: [w["plan"].case_id],
         {
