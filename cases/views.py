@@ -79,6 +79,8 @@ def start(request):
         "pages": pages,
         "works_on_cases": "cases" in pages,
         "today": timezone.localdate(),
+        # What the other apps ask of this person (a No Blame preparation request, ...).
+        "todo_extra": hooks.ask_all("todo", user),
         "notifications": Notification.objects.filter(user=user, read_at__isnull=True)
         .select_related("case")
         .only("message", "created_at", "case_id", "case__reference", "case__state")
@@ -185,7 +187,13 @@ def todo(request):
             },
         )
     return render(
-        request, "cases/todo.html", {"todo": queries.todo_for(request.user, today), "today": today}
+        request,
+        "cases/todo.html",
+        {
+            "todo": queries.todo_for(request.user, today),
+            "todo_extra": hooks.ask_all("todo", request.user),
+            "today": today,
+        },
     )
 
 

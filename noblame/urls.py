@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("casussen/<int:pk>/no-blame/gesprek/", views.victim_talk, name="victim_talk"),
     path("casussen/<int:pk>/no-blame/gesprek/brief/", views.letter, name="letter"),
+    path("casussen/<int:pk>/no-blame/terugkomen/", views.check_in, name="check_in"),
     path("casussen/<int:pk>/no-blame/steungroep/", views.group, name="group"),
     path(
         "casussen/<int:pk>/no-blame/steungroep/andere-groep/",

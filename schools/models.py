@@ -43,6 +43,12 @@ class School(models.Model):
     victim_outside_help_months = models.PositiveSmallIntegerField(
         _("periode voor de derde casus van een gepeste (maanden)"), default=24
     )
+    # Staff in the other roles always sign in with a second factor (accounts.policy).
+    teachers_need_two_factor = models.BooleanField(
+        _("tweestapsverificatie ook voor leerkrachten"), default=False
+    )
+    # Staff may sign in with the board's Microsoft or Google account (accounts.sso).
+    single_sign_on = models.BooleanField(_("inloggen via de schoolaccount"), default=False)
 
     class Meta:
         verbose_name = _("school")
