@@ -8,12 +8,19 @@ an eye on, with what happens then), for a whole page of trajects at once.
 
 import datetime
 
-from django.db.models import Case, DateField, Exists, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, DateField, Exists, OuterRef, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from noblame.models import FollowUpTalk, Round, SupportGroupMember, TrajectState, VictimTalk
+from noblame.models import (
+    CheckIn,
+    FollowUpTalk,
+    Round,
+    SupportGroupMember,
+    TrajectState,
+    VictimTalk,
+)
 
 # The candidate dates of ``Traject.next_due``, in the order it breaks ties, with what happens.
 DUE_DATES = {
@@ -44,8 +51,11 @@ def _dates(today: datetime.date) -> dict:
         output_field=DateField(),
     )
     return {
-        # Coming back on the victim's assignment: only while that date is still ahead.
-        "check_in": Case(When(Q(check_in__gte=today), then=check_in), output_field=DateField()),
+        # Coming back on the victim's assignment: due until the check-in is recorded.
+        "check_in": Case(
+            When(~Exists(CheckIn.objects.filter(traject=OuterRef("pk"))), then=check_in),
+            output_field=DateField(),
+        ),
         "meeting": Subquery(current.values("meeting_planned_on")[:1]),
         # The follow-up with the victim: until it was held in the current round.
         "victim": Case(
@@ -93,26 +103,14 @@ def by_next_due(trajects: QuerySet, today: datetime.date | None = None) -> Query
     for phase, names in PHASE_DATES.items():
         first, *rest = (dates[name] for name in names)
         whens.append(When(state=phase, then=_earliest(first, rest[0]) if rest else first))
-    # The check-in condition refers to the victim talk's date by name.
-    return trajects.annotate(check_in=_check_in_on()).annotate(
-        next_on=Case(*whens, output_field=DateField())
-    )
-
-
-def _check_in_on():
-    return Subquery(
-        VictimTalk.objects.filter(traject=OuterRef("pk"))
-        .order_by("-number")
-        .values("check_in_on")[:1],
-        output_field=DateField(),
-    )
+    return trajects.annotate(next_on=Case(*whens, output_field=DateField()))
 
 
 def with_next_due(trajects: QuerySet, today: datetime.date | None = None) -> QuerySet:
     """``trajects`` (a page of them) annotated with every date of ``Traject.next_due`` that
     counts in its phase (``due_<name>``, NULL otherwise), for ``next_due`` below."""
     dates = _dates(today or timezone.localdate())
-    return trajects.annotate(check_in=_check_in_on()).annotate(
+    return trajects.annotate(
         **{
             f"due_{name}": Case(
                 When(state__in=[p for p, names in PHASE_DATES.items() if name in names], then=date),

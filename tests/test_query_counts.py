@@ -17,7 +17,10 @@ from django.utils import timezone
 from cases import services
 from cases.models import Notification, State, Talk
 from cases.talks import TalkKind
+from noblame import queries as nb_queries
+from noblame.models import Traject
 from tests.conftest import make_pupil
+from tests.noblame_walk import walk_traject
 from tests.walk import answers, new_case, walk
 
 # The most queries a main page may run (the session and its save, the user, roles, access
@@ -147,3 +150,34 @@ def test_a_main_page_runs_the_same_queries_with_more_history(
     assert len(large) == len(small), "\n".join(large)
     limit = {"dossier export": LIMIT_EXPORT, "case page": LIMIT_CASE_PAGE}.get(label, LIMIT)
     assert len(large) <= limit, "\n".join(large)
+
+
+PHASES = [
+    Traject.State.PREPARATION,
+    Traject.State.VICTIM_ASSIGNMENT,
+    Traject.State.GROUP_FORMED,
+    Traject.State.GROUP_MEETING,
+    Traject.State.FOLLOW_UP,
+]
+
+
+def test_the_no_blame_list_computes_the_next_date_in_sql_as_the_traject_does(
+    people, school, groep5
+):
+    """The list orders and shows by ``noblame.queries``; the traject page by
+    ``Traject.next_due``: the same date and the same words, in every running phase."""
+    for i, phase in enumerate(PHASES):
+        pupils = [make_pupil(school, groep5, f"Fase{i}", f"Kind{n}", guardian=False) for n in "ab"]
+        case = walk(new_case(school, people["teacher5"], *pupils), State.SUPPORT_GROUP, people)
+        walk_traject(Traject.objects.get(case=case), phase)
+    trajects = Traject.objects.all()
+
+    in_sql = {t.pk: nb_queries.next_due(t) for t in nb_queries.with_next_due(trajects)}
+    ordered = dict(nb_queries.by_next_due(trajects).values_list("pk", "next_on"))
+
+    assert any(in_sql.values())
+    for traject in trajects:
+        expected = traject.next_due()
+        found = in_sql[traject.pk]
+        assert (found and (str(found[0]), found[1])) == expected, traject.state
+        assert ordered[traject.pk] == (expected[1] if expected else None), traject.state
