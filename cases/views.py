@@ -348,6 +348,8 @@ def _open_case_choice(request, form):
     wanted = record_ids([request.POST.get("add_to", "")])
     if wanted:
         target = next((c for c in visible if c.pk in wanted), None)
+        if target is not None:  # the list row holds only what a row shows: the whole case
+            target = visible_cases(request.user).get(pk=target.pk)
         if target is None:
             form.add_error(None, _("Kies een open casus om de melding aan toe te voegen."))
             return {"open_cases": visible, "hidden_open_case": len(visible) < already.count()}
