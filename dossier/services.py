@@ -99,9 +99,10 @@ def on_recurrence(sender, recurrence, by, **kwargs) -> None:
 
 def on_plan_locked(sender, plan, document, by, **kwargs) -> None:
     """Every pupil of the case gets an entry that refers to the signed plan."""
-    text = _(
-        "Plan van aanpak versie %(version)d is door iedereen getekend en opgeslagen "
-        "(SHA-256 %(sha)s)."
-    ) % {"version": plan.version, "sha": document.sha256}
+    # The file's SHA-256 stays with the stored PDF (its metadata and download), not in
+    # the text parents and staff read.
+    text = _("Plan van aanpak versie %(version)d is door iedereen getekend en opgeslagen.") % {
+        "version": plan.version
+    }
     for cp in plan.case.case_pupils.select_related("pupil"):
         _dossier_add(cp.pupil, DossierEntry.Kind.PLAN, text, case=plan.case, plan=plan, by=by)

@@ -133,6 +133,13 @@ TABLE = {
             "POST": "405 405 405 405 405 405 405 405 405",
         },
     ),
+    "dossier:export_preview": (
+        lambda w: [w["pupil"].pk],
+        {
+            "GET": "302 404 404 200 404 200 404 404 302",
+            "POST": "405 405 405 405 405 405 405 405 405",
+        },
+    ),
     "dossier:pupil": (
         lambda w: [w["pupil"].pk],
         {

@@ -237,7 +237,9 @@ def test_locking_adds_an_entry_to_every_pupils_dossier(stap4, people, follower):
     assert sorted(e.pupil_id for e in entries) == sorted(
         stap4.case_pupils.values_list("pupil_id", flat=True)
     )
-    assert plan.document.sha256 in entries.first().text
+    # The hash stays with the file (plan page, PDF download), not in the dossier text.
+    assert plan.document.sha256 not in entries.first().text
+    assert f"versie {plan.version}" in entries.first().text
 
 
 def test_locking_applies_the_coaches_to_the_case(stap4, people):
