@@ -130,7 +130,9 @@ def dashboard(request):
         form = DashboardFilterForm(request.POST, user=request.user)
         if form.is_valid():
             query = form.query_string()
-            return redirect(reverse("cases:dashboard") + (f"?{query}" if query else ""))
+            # Straight to the results: below the charts they are a long scroll away.
+            url = reverse("cases:dashboard") + (f"?{query}" if query else "")
+            return redirect(url + "#results-title")
     else:
         form = DashboardFilterForm.from_url(request.GET, user=request.user)
     valid = form.is_valid()
