@@ -198,9 +198,14 @@ def signal_new(request):
         else:
             messages.success(
                 request,
-                _("De melding is opgeslagen als casus %(ref)s.") % {"ref": case.reference},
+                _(
+                    "De melding is opgeslagen als casus %(ref)s. De volgende stap staat "
+                    "hieronder: het gesprek met de gepeste leerling."
+                )
+                % {"ref": case.reference},
             )
-            return redirect("cases:list")
+            # Straight to the new case: its next step is one tap away there.
+            return redirect("cases:detail", case.pk)
     return render(
         request,
         "cases/signal_form.html",

@@ -41,12 +41,12 @@ def test_a_teacher_logs_a_signal_with_evidence(site, people, victim, bully):
     site.screenshot("signal-form")
     page.get_by_role("button", name="Melding opslaan").click()
 
-    expect(page.get_by_role("heading", name="Mijn casussen")).to_be_visible()
     case = Case.objects.get()
+    expect(page.get_by_role("heading", name=case.reference)).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text(case.reference)
     assert case.evidence.get().original_name == "appgroep.png"
     assert {cp.role for cp in case.case_pupils.all()} == {"victim", "bully"}
-    site.screenshot("case-list")
+    site.screenshot("case-after-signal")
 
 
 def test_a_teacher_records_the_stap_1_talk_and_classifies(site, people, school, victim, bully):
