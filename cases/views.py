@@ -36,7 +36,13 @@ from cases.guidance import DECISION_AID, TALK_GUIDANCE
 from cases.models import OPEN_STATES, CasePupil, Evidence, Notification, State
 from cases.rules import CASE_WORKERS
 from cases.signs import WARNING_SIGNS
-from cases.steps import ANYTIME_TALKS, STATE_HELP, TALKS_BY_STATE, transition_label
+from cases.steps import (
+    ANYTIME_TALKS,
+    STATE_HELP,
+    TALKS_BY_STATE,
+    confirmation,
+    transition_label,
+)
 from cases.talks import TalkKind
 from cases.uploads import stored_download
 
@@ -290,6 +296,8 @@ def case_detail(request, pk):
         "state_help": STATE_HELP[case.state],
         "transitions": transitions,
         "needed": _still_needed(transitions),
+        # Choices that are confirmed on a page of their own (stap 2), remark and all.
+        "confirm_names": {name for name, _label, _p in transitions if confirmation(name, case)},
         "transition_form": TransitionForm(),
         "may_record_talk": services.RECORD_TALK.allows(case, user),
         "talks_now": _talks_now(case, talks),
@@ -356,6 +364,35 @@ def case_fire(request, pk, name):
     else:
         messages.success(request, _("De casus staat nu in: %(stap)s") % {"stap": case.stap_label})
     return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_GET
+def case_confirm(request, pk, name):
+    """Stap 2: say in plain words what a choice does and who hears of it, with room for a
+    remark, before it fires (the form posts to ``case_fire``)."""
+    case = _case_for(request, pk)
+    if name not in services.TRANSITION_NAMES:
+        raise Http404
+    record_access(request, case, "view")
+    # A page left open while someone else moved the case on: back, with the reason.
+    problems = services.transition_check(case, name, request.user)
+    if problems:
+        messages.error(request, _("Dat kan nu niet:") + " " + " ".join(problems))
+        return redirect("cases:detail", pk=case.pk)
+    explained = confirmation(name, case)
+    if explained is None:  # fires from the case page itself
+        return redirect("cases:detail", pk=case.pk)
+    steps, informed = explained
+    context = {
+        "case": case,
+        "name": name,
+        "label": transition_label(name, case.state),
+        "steps": steps,
+        "informed": informed,
+        "transition_form": TransitionForm(),
+    }
+    return render(request, "cases/confirm.html", context)
 
 
 @login_required

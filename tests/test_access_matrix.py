@@ -161,6 +161,15 @@ TABLE = {
             "POST": "302 302 404 302 302 302 404 404 302",
         },
     ),
+    "cases:confirm": (
+        # The stap 2 case of the demo is one of groep 7's (leerkracht2): the smw and the
+        # director see it but may not choose, so they are sent back with the reason.
+        lambda w: [w["assessment"].pk, "classify_repeated"],
+        {
+            "GET": "302 404 200 200 302 302 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
     "cases:talk": (
         lambda w: [w["case"].pk, "victim"],
         {
@@ -572,6 +581,7 @@ def _pick_objects():
         "evidence": evidence,
         "pupil": Pupil.objects.filter(case_roles__case=traject.case).first(),
         "teacher": own,
+        "assessment": visible_cases(ib).filter(state="assessment").order_by("pk").first(),
     }
     world["guardian_link"] = world["pupil"].guardian_relations.first()
     world["import_run"] = _import_run(User.objects.get(username="beheerder"))

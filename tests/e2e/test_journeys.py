@@ -68,7 +68,11 @@ def test_a_teacher_records_the_stap_1_talk_and_classifies(site, people, school, 
     page.get_by_role("button", name="Inschatting maken").click()
     expect(page.get_by_role("heading", name=re.compile("plagen, ruzie of pesten"))).to_be_visible()
     site.screenshot("case-assessment")
-    page.get_by_role("button", name="Eenmalig incident").click()
+    page.get_by_role("link", name="Eenmalig incident").click()
+    expect(page.get_by_role("heading", name="Uw keuze: Eenmalig incident")).to_be_visible()
+    page.get_by_label("Opmerking bij deze stap").fill("Eerste keer, beiden geschrokken.")
+    site.screenshot("case-confirm-stap-2")
+    page.get_by_role("button", name="Ja, bevestig: Eenmalig incident").click()
 
     expect(page.get_by_role("status")).to_contain_text("Stap 2.2: eenmalig incident")
     expect(page.get_by_text("Stap 2.2: evaluatiegesprek na twee weken").first).to_be_visible()
@@ -108,7 +112,7 @@ def test_a_refused_action_shows_its_reason(site, people, school, victim, bully):
     # Meanwhile the IB decides it is no bullying: the teacher's page is out of date.
     services.case_transition(Case.objects.get(pk=case.pk), "classify_no_bullying", by=people["ib"])
 
-    page.get_by_role("button", name="Eenmalig incident").click()
+    page.get_by_role("link", name="Eenmalig incident").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Dat kan nu niet")
     expect(page.get_by_role("alert")).to_contain_text("Stap 2.1: geen pesten, opgelost")
