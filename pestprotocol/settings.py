@@ -93,6 +93,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # ``short_date`` ("30 nov. 2026") in every template without a load.
+            "builtins": ["cases.templatetags.dutch_dates"],
         },
     },
 ]
