@@ -342,6 +342,9 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
 
     @property
     def stap_label(self) -> str:
+        # Stap 2.1 is "solved" only once the outcome is noted; until then it says so.
+        if self.state == State.RESOLVED_OTHER and not self.outcome.strip():
+            return str(_("Stap 2.1: geen pesten, nog op te lossen"))
         return self.get_state_display()
 
     def pupils_in_role(self, role: str):

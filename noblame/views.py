@@ -75,6 +75,35 @@ STATE_TEXT = {
     ),
 }
 
+# What the SMW reads after moving the traject on: where it now stands, and what comes next.
+STATE_REACHED = {
+    TrajectState.PREPARATION: gettext_lazy("Het traject staat weer in de voorbereiding."),
+    TrajectState.VICTIM_TALK: gettext_lazy(
+        "De voorbereiding is rond. Nu volgt het gesprek met de gepeste leerling."
+    ),
+    TrajectState.VICTIM_ASSIGNMENT: gettext_lazy(
+        "De opdracht voor de gepeste leerling loopt. Stel intussen de steungroep samen."
+    ),
+    TrajectState.GROUP_FORMED: gettext_lazy(
+        "De steungroep is samengesteld. Plan nu de bijeenkomst met de groep."
+    ),
+    TrajectState.GROUP_MEETING: gettext_lazy(
+        "De bijeenkomst van de steungroep is aan de beurt. Leg daarna de ideeën vast, elk met "
+        "de naam van wie het gaat doen."
+    ),
+    TrajectState.FOLLOW_UP: gettext_lazy(
+        "De bijeenkomst is vastgelegd. Nu volgen de nabesprekingen met de gepeste leerling en "
+        "met elk lid van de groep."
+    ),
+    TrajectState.CLOSED_SUCCESS: gettext_lazy(
+        "Het traject is afgesloten: het gaat beter. De casus kan nu worden afgesloten."
+    ),
+    TrajectState.CLOSED_INEFFECTIVE: gettext_lazy(
+        "Het traject is afgesloten zonder genoeg verbetering. De casus gaat verder met "
+        "stap 4, het plan van aanpak."
+    ),
+}
+
 TABS = [
     ("traject", gettext_lazy("Overzicht")),
     ("preparation", gettext_lazy("Voorbereiding")),
@@ -203,7 +232,7 @@ def traject_fire(request, pk, name):
         for reason in refused.reasons:
             messages.error(request, reason)
     else:
-        messages.success(request, traject.get_state_display())
+        messages.success(request, str(STATE_REACHED[traject.state]))
     return _back(traject)
 
 

@@ -115,7 +115,7 @@ def test_a_refused_action_shows_its_reason(site, people, school, victim, bully):
     page.get_by_role("link", name="Eenmalig incident").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Dat kan nu niet")
-    expect(page.get_by_role("alert")).to_contain_text("Stap 2.1: geen pesten, opgelost")
+    expect(page.get_by_role("alert")).to_contain_text("Stap 2.1: geen pesten, nog op te lossen")
     close = page.get_by_role("button", name="Afsluiten: opgelost")
     expect(close).to_be_disabled()
     expect(close).to_have_accessible_description(re.compile("Noteer eerst hoe het is opgelost"))
