@@ -73,6 +73,8 @@ MIDDLEWARE = [
     # Records who made each change (django-auditlog); after authentication.
     "pestprotocol.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # In development a missing page is the Dutch 404 page too, except for a superuser.
+    "pestprotocol.middleware.FriendlyNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.

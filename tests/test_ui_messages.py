@@ -43,3 +43,27 @@ def test_a_refused_talk_shows_its_reason_once(client, school, people, victim, bu
     assert response.status_code == 200
     errors = html.count('class="alert alert-danger" role="alert"')
     assert errors == 1
+
+
+@pytest.mark.django_db
+def test_a_missing_page_is_the_dutch_404_also_in_development(client, settings, people):
+    settings.DEBUG = True
+    client.force_login(people["teacher5"])
+
+    response = client.get("/bestaat-niet/")
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "Deze pagina is er niet" in html
+    assert "URLconf" not in html
+
+
+@pytest.mark.django_db
+def test_a_superuser_debugging_gets_the_debug_page(client, settings, django_user_model):
+    settings.DEBUG = True
+    client.force_login(django_user_model.objects.create_superuser("root", "r@example.nl", "x"))
+
+    response = client.get("/bestaat-niet/")
+
+    assert response.status_code == 404
+    assert "URLconf" in response.content.decode()
