@@ -67,3 +67,18 @@ def test_a_superuser_debugging_gets_the_debug_page(client, settings, django_user
 
     assert response.status_code == 404
     assert "URLconf" in response.content.decode()
+
+
+def test_an_empty_choice_reads_as_a_dutch_prompt():
+    from django import forms
+
+    from schools.models import SchoolClass
+
+    class Form(forms.Form):
+        school_class = forms.ModelChoiceField(queryset=SchoolClass.objects.none())
+        kind = forms.ChoiceField(choices=[("", "---------"), ("a", "A")])
+
+    html = str(Form())
+
+    assert "---------" not in html
+    assert html.count(">Kies…</option>") == 2
