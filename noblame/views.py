@@ -13,10 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from audit import record_access
+from cases import queries
 from cases.access import visible_cases
+from cases.forms import record_ids
 from cases.uploads import stored_download
 from noblame import printables, rules, services
 from noblame.defaults import MEETING_RULES, guidance_for
@@ -309,6 +311,41 @@ def _victim_talk_initial(traject) -> dict:
     initial = {f: getattr(talk, f) for f in fields if f != "chosen_pupils"}
     initial["chosen_pupils"] = list(talk.chosen_pupils.all())
     return initial
+
+
+@login_required
+@require_POST
+def pick_search(request, pk):
+    """htmx: the pupils the talk with the victim may choose for the group whose name
+    matches what is typed; the ones already chosen left out. POST keeps the name out of
+    URLs and logs."""
+    traject = _load(request, pk)
+    text = request.POST.get("q", "").strip()
+    pupils = []
+    if len(text) >= 2:
+        chosen = record_ids(request.POST.getlist("chosen_pupils"))
+        pickable = services.pickable_pupils(traject, request.user)
+        pupils = (
+            queries.pupils_matching(request.user, text)
+            .filter(pk__in=pickable.values("pk"))
+            .exclude(pk__in=chosen)
+            .select_related("school_class")
+            .order_by("first_name", "last_name")[:10]
+        )
+    context = {"case": traject.case, "pupils": pupils, "text": text}
+    return render(request, "noblame/_chosen_results.html", context)
+
+
+@login_required
+@require_GET
+def pick_row(request, pk):
+    """htmx: one pupil picked for the group, as a row to remove again."""
+    traject = _load(request, pk)
+    wanted = record_ids([request.GET.get("id", "")])
+    pupil = get_object_or_404(services.pickable_pupils(traject, request.user), pk__in=wanted)
+    chosen = record_ids(request.GET.getlist("chosen_pupils"))
+    context = {"pupil": pupil, "duplicate": pupil.pk in chosen, "clear_results": True}
+    return render(request, "noblame/_chosen_row.html", context)
 
 
 @login_required

@@ -324,6 +324,21 @@ TABLE = {
             "POST": "302 200 404 200 200 200 404 404 302",
         },
     ),
+    "noblame:pick_search": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:pick_row": (
+        # Without a pupil's id: 404 also for who may see the case.
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 404 404 404 404 404 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
+        },
+    ),
     "noblame:letter": (
         lambda w: [w["traject"].case_id],
         {

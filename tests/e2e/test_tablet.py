@@ -68,6 +68,7 @@ def daily_jobs(w):
             ("start", "/start/"),
             ("noblame", "/no-blame/"),
             ("traject", f"/casussen/{s.pk}/no-blame/"),
+            ("victim-talk", f"/casussen/{s.pk}/no-blame/gesprek/"),
             ("case-stap-3", f"/casussen/{s.pk}/"),
         ],
         "directie": [
@@ -88,9 +89,9 @@ def test_the_daily_job_fits_at_820_1024_and_1366(site, page, world, username):
             site.go(path)
             where = f"{username} {name} at {width}px"
             assert page.locator("h1").count() == 1, where
+            site.screenshot(f"tablet/{username}-{name}-{width}")
             problems += [f"{where}: {p}" for p in site.layout_problems()]
             problems += [f"{where}: {v}" for v in site.axe_violations()]
-            site.screenshot(f"tablet/{username}-{name}-{width}")
 
     assert problems == [], "\n".join(problems)
 
