@@ -67,6 +67,15 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school")
     )
+    # The school's board, kept on the case so the database holds the reference unique
+    # across the board (an SMW or IB may work at several of its schools).
+    board = models.ForeignKey(
+        "schools.SchoolBoard",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("bestuur"),
+    )
     reference = models.CharField(_("kenmerk"), max_length=20, editable=False)
     state = FSMField(
         _("stap"), default=State.SIGNALED, choices=State.choices, protected=True, db_index=True
@@ -147,7 +156,9 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("casussen")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["school", "reference"], name="case_unique_reference"),
+            models.UniqueConstraint(
+                fields=["board", "reference"], name="case_unique_reference_per_board"
+            ),
             models.CheckConstraint(condition=Q(state__in=State.values), name="case_state_is_known"),
             models.CheckConstraint(condition=Q(cycle__gte=1), name="case_cycle_positive"),
         ]
