@@ -358,6 +358,20 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
             return str(_("Stap 2.1: geen pesten, nog op te lossen"))
         return self.get_state_display()
 
+    @property
+    def pupils_short(self) -> str:
+        """The case's pupils, the victim first, as first name and initial ("Sanne V.,
+        Daan J."): beside the reference in lists, for whoever may see the case. Reads
+        ``case_pupils`` (prefetch ``case_pupils__pupil`` in lists)."""
+        order = {CasePupil.Role.VICTIM: 0, CasePupil.Role.BULLY: 1}
+        rows = sorted(self.case_pupils.all(), key=lambda cp: (order.get(cp.role, 2), cp.pk))
+        return ", ".join(
+            f"{cp.pupil.first_name} {cp.pupil.last_name.split()[-1][:1]}."
+            if cp.pupil.last_name.strip()
+            else cp.pupil.first_name
+            for cp in rows
+        )
+
     def pupils_in_role(self, role: str):
         return [cp.pupil for cp in self.case_pupils.all() if cp.role == role]
 

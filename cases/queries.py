@@ -97,6 +97,7 @@ def todo_for(user, today: datetime.date | None = None, days: int = DUE_WITHIN_DA
         open_planned_talks()
         .filter(case__in=involved_cases(user), planned_on__lte=today + datetime.timedelta(days))
         .select_related("case", "case__school")
+        .prefetch_related("case__case_pupils__pupil")
     )
     return Todo(
         overdue=[t for t in talks if t.planned_on < today],

@@ -77,7 +77,8 @@ def start(request):
         "today": timezone.localdate(),
         "todo": queries.todo_for(request.user),
         "notifications": Notification.objects.filter(user=request.user, read_at__isnull=True)
-        .select_related("case")
+        .select_related("case", "case__school")
+        .prefetch_related("case__case_pupils__pupil")
         .order_by("-created_at")[:10],
         "my_cases": queries.with_list_data(open_cases.order_by("-created_at"))[:10],
     }

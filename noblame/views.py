@@ -156,8 +156,10 @@ def _back(traject, name="traject"):
 @login_required
 def traject_list(request):
     """The trajects of every case the user may see: open ones first, by their next date."""
-    trajects = Traject.objects.filter(case__in=visible_cases(request.user)).select_related(
-        "case", "case__school"
+    trajects = (
+        Traject.objects.filter(case__in=visible_cases(request.user))
+        .select_related("case", "case__school")
+        .prefetch_related("case__case_pupils__pupil")
     )
     open_rows = sorted(
         ((t, t.next_due()) for t in trajects if not t.is_closed),

@@ -39,3 +39,31 @@ def test_the_database_refuses_a_reference_twice_in_one_board(school, people, vic
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Case.objects.filter(pk=twin.pk).update(reference=case.reference)
+
+
+@pytest.mark.django_db
+def test_the_lists_show_school_and_pupils_beside_the_reference(
+    client, school, people, victim, bully
+):
+    import datetime
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from cases import services
+    from cases.models import State
+    from cases.talks import TalkKind
+    from tests.walk import walk
+
+    case = walk(new_case(school, people["teacher5"], victim, bully), State.ACTION_PLAN, people)
+    services.talk_plan(
+        case, TalkKind.OTHER, timezone.localdate() - datetime.timedelta(days=1), by=people["ib"]
+    )
+    client.force_login(people["smw"])
+
+    todo = client.get(reverse("cases:todo")).content.decode()
+    trajects = client.get(reverse("noblame:list")).content.decode()
+
+    assert case.pupils_short == "Sanne V., Daan J."
+    assert f"{school.name} · Sanne V., Daan J." in todo
+    assert "Sanne V., Daan J." in trajects
