@@ -104,5 +104,8 @@ def on_plan_locked(sender, plan, document, by, **kwargs) -> None:
     text = _("Plan van aanpak versie %(version)d is door iedereen getekend en opgeslagen.") % {
         "version": plan.version
     }
+    # Its author is who drew up the plan, not whoever happened to place the last signature
+    # (often a teacher entering a parent's signature on the screen).
+    author = plan.created_by
     for cp in plan.case.case_pupils.select_related("pupil"):
-        _dossier_add(cp.pupil, DossierEntry.Kind.PLAN, text, case=plan.case, plan=plan, by=by)
+        _dossier_add(cp.pupil, DossierEntry.Kind.PLAN, text, case=plan.case, plan=plan, by=author)
