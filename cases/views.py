@@ -45,6 +45,7 @@ from cases.steps import (
 )
 from cases.talks import TalkKind
 from cases.uploads import stored_download
+from schools.holidays import holiday_on
 
 
 def _case_for(request, pk, *related):
@@ -265,6 +266,13 @@ def pupil_row(request):
 # --- the case page ---------------------------------------------------------------------
 
 
+def _with_holidays(case, talks: list) -> list:
+    """Each planned talk with ``holiday``: the school holiday its date falls in, if any."""
+    for talk in talks:
+        talk.holiday = holiday_on(case.school, talk.planned_on)
+    return talks
+
+
 @login_required
 def case_detail(request, pk):
     case = _case_for(
@@ -302,7 +310,9 @@ def case_detail(request, pk):
         "transition_form": TransitionForm(),
         "may_record_talk": services.RECORD_TALK.allows(case, user),
         "talks_now": _talks_now(case, talks),
-        "planned": [t for t in talks if t.planned_on and not t.versions.all()],
+        "planned": _with_holidays(
+            case, [t for t in talks if t.planned_on and not t.versions.all()]
+        ),
         "anytime_talks": [(k, TalkKind(k).label) for k in ANYTIME_TALKS],
         "timeline": queries.case_timeline(case),
         "evidence": case.evidence.all(),
@@ -515,6 +525,13 @@ def case_plan_talk(request, pk):
             _refused(request, error)
         else:
             messages.success(request, _("Het gesprek is gepland."))
+            holiday = holiday_on(case.school, form.cleaned_data["planned_on"])
+            if holiday:
+                messages.warning(
+                    request,
+                    _("Let op: die datum valt in de %(holiday)s van de school.")
+                    % {"holiday": holiday},
+                )
     else:
         _form_errors(request, form)
     return redirect(reverse("cases:detail", args=[case.pk]) + "#gesprekken")
