@@ -34,7 +34,7 @@ def set_board_and_untangle(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0005_move_plans_and_dossier"),
+        ("cases", "0006_protocol_across_cases"),
         ("schools", "0002_pupil_import"),
     ]
 

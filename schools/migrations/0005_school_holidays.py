@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('schools', '0002_pupil_import'),
+        ('schools', '0004_school_login_options'),
     ]
 
     operations = [
