@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, transition
 
-from cases import routing, rules
+from cases import hooks, routing, rules
 from cases.fsm import ThreadSafeConcurrentTransitionMixin
 from cases.talks import TalkKind, missing_answers
 from schools.models import Guardian, Pupil, School
@@ -64,7 +64,8 @@ class Place(models.TextChoices):
 
 
 def _target_after_repeated(case: "Case") -> str:
-    """Stap 2 option 3: a pupil who already had the No Blame approach goes straight to stap 4."""
+    """Stap 2 option 3: a bully or follower of this case who already took part in a No Blame
+    traject goes straight to stap 4 (``Case.no_blame_history``)."""
     return State.ACTION_PLAN if case.had_no_blame_before() else State.SUPPORT_GROUP
 
 
@@ -433,12 +434,15 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         return max(numbers, default=0)
 
     def had_no_blame_before(self) -> bool:
-        """Did a pupil of this case already go through the No Blame approach in another case?"""
-        return (
-            Case.objects.exclude(pk=self.pk)
-            .filter(traject__isnull=False, case_pupils__pupil__in=self.pupils.all())
-            .exists()
-        )
+        """Did a bully or follower of this case already take part in a No Blame traject?"""
+        return bool(self.no_blame_history())
+
+    def no_blame_history(self) -> list[str]:
+        """In Dutch, one line per earlier No Blame traject a pupil in the role bully or
+        follower of this case took part in (as bully or follower of that case, or as
+        ringleader or follower in its support group). The victim's own history does not
+        count. Answered by the No Blame app through ``cases.hooks``."""
+        return [str(line) for line in hooks.ask("no_blame_history", self, default=[])]
 
 
 class CasePupil(models.Model):

@@ -77,6 +77,8 @@ def start(request):
         "works_on_cases": "cases" in pages,
         "today": timezone.localdate(),
         "todo": queries.todo_for(request.user),
+        # What the other apps ask of this person (a No Blame preparation request, ...).
+        "todo_extra": hooks.ask_all("todo", request.user),
         "notifications": Notification.objects.filter(user=request.user, read_at__isnull=True)
         .select_related("case", "case__school")
         .prefetch_related("case__case_pupils__pupil")
@@ -118,7 +120,11 @@ def todo(request):
     return render(
         request,
         "cases/todo.html",
-        {"todo": queries.todo_for(request.user), "today": timezone.localdate()},
+        {
+            "todo": queries.todo_for(request.user),
+            "todo_extra": hooks.ask_all("todo", request.user),
+            "today": timezone.localdate(),
+        },
     )
 
 

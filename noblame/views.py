@@ -8,6 +8,7 @@ Every view fetches the case through ``cases.access.visible_cases`` and answers
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +24,7 @@ from cases.uploads import stored_download
 from noblame import printables, rules, services
 from noblame.defaults import MEETING_RULES, guidance_for
 from noblame.forms import (
+    CheckInForm,
     CloseForm,
     GroupFormSet,
     MeetingForm,
@@ -210,6 +212,7 @@ def traject_detail(request, pk):
         ),
         members=traject.members(),
         victim_talk=traject.victim_talk,
+        check_in=traject.check_in,
         rounds=traject.rounds.order_by("number"),
         invitation_ready=printables.invitation_available(traject),
         slips_ready=printables.slips_available(traject),
@@ -275,13 +278,26 @@ def preparation(request, pk):
 @login_required
 @require_POST
 def preparation_confirm(request, pk):
-    traject = _load(request, pk)
+    # Someone the SMW put on the list (a remedial teacher) may not see the case itself, yet
+    # confirms here, from Te doen; confirming reveals nothing of the case.
+    on_list = Participant.objects.filter(traject__case_id=pk, user=request.user).values(
+        "traject__case_id"
+    )
+    case = get_object_or_404(
+        Traject.objects.filter(
+            Q(case__in=visible_cases(request.user)) | Q(case_id__in=on_list)
+        ).values_list("case_id", flat=True),
+        case_id=pk,
+    )
+    traject = get_object_or_404(Traject.objects.select_related("case", "case__school"), case=case)
     try:
         services.preparation_confirm(traject, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Bevestigd: u kent de No Blame-aanpak."))
+    if request.POST.get("terug") == "te-doen" or not visible_cases(request.user).filter(pk=pk):
+        return redirect("cases:todo")  # the one tap from Te doen goes back there
     return _back(traject, "preparation")
 
 
@@ -692,6 +708,8 @@ def _follow_up_talk(request, pk, member_pk=None):
             return _back(traject, "follow_up")
     meeting_ = current.meeting()
     ideas = meeting_.ideas.filter(member=member) if meeting_ and member else []
+    window_opens = services.follow_up_window_opens(traject, member, meeting_)
+    waiting = services.members_before(current, member)
     return _page(
         request,
         "noblame/follow_up_talk.html",
@@ -702,10 +720,44 @@ def _follow_up_talk(request, pk, member_pk=None):
         ideas=ideas,
         current=current,
         latest=latest,
+        window_opens=window_opens,
+        waiting=waiting,
         editable=traject.state == TrajectState.FOLLOW_UP,
         guidance=guidance_for(
             traject.case.school, "member_follow_up" if member else "victim_follow_up"
         ),
+    )
+
+
+@login_required
+def check_in(request, pk):
+    """The check-in on the victim's assignment: a short talk, about a week after the talk."""
+    traject = _load(request, pk)
+    talk = traject.victim_talk
+    latest = traject.check_in
+    initial = (
+        {f: getattr(latest, f) for f in CheckInForm.Meta.fields}
+        if latest
+        else {"held_on": timezone.localdate()}
+    )
+    form = CheckInForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.check_in_record(traject, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Het terugkomen op de opdracht is vastgelegd."))
+            return _back(traject)
+    return _page(
+        request,
+        "noblame/check_in.html",
+        traject,
+        "victim_talk",
+        form=form,
+        talk=talk,
+        latest=latest,
+        editable=talk is not None and traject.state in services.CHECK_IN_STATES,
     )
 
 

@@ -43,7 +43,7 @@ def plan_context(plan, *, signature_src) -> dict:
             staff.append({"role": label, "name": user.get_full_name() or user.username})
     signatories = [
         {"signatory": s, "src": signature_src(s) if s.method == "screen" else None}
-        for s in plan.signatories.select_related("scan")
+        for s in plan.signatories.select_related("scan", "recorded_by")
     ]
     return {
         "plan": plan,

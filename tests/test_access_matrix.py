@@ -247,6 +247,13 @@ TABLE = {
             "POST": "302 200 404 200 302 302 404 404 302",
         },
     ),
+    "plans:refusal": (
+        lambda w: [w["open_parent"].plan_id, w["open_parent"].pk],
+        {
+            "GET": "302 403 404 200 403 403 404 404 302",
+            "POST": "302 403 404 200 403 403 404 404 302",
+        },
+    ),
     "plans:scan": (
         lambda w: [w["open_signatory"].plan_id],
         {
@@ -375,6 +382,13 @@ TABLE = {
         },
     ),
     "noblame:follow_up": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:check_in": (
         lambda w: [w["traject"].case_id],
         {
             "GET": "302 200 404 200 200 200 404 404 302",
@@ -737,6 +751,9 @@ def _pick_objects():
     open_signatory = PlanSignatory.objects.filter(
         plan__case__in=ours, signed_at__isnull=True
     ).first()
+    open_parent = PlanSignatory.objects.filter(
+        plan__case__in=ours, signed_at__isnull=True, refused_on__isnull=True, guardian__isnull=False
+    ).first()
     plan = signatory.plan
     scan = PlanScan.objects.filter(plan__case__in=ours).first() or _scan(open_signatory, ib)
     evidence = Evidence.objects.filter(case__in=ours).first() or _evidence(plan.case, ib)
@@ -748,6 +765,7 @@ def _pick_objects():
         "plan": plan,
         "signatory": signatory,
         "open_signatory": open_signatory,
+        "open_parent": open_parent,
         "scan": scan,
         "evidence": evidence,
         "pupil": Pupil.objects.filter(case_roles__case=traject.case).first(),

@@ -87,6 +87,11 @@ def satisfy(case, name, p):
     elif name == "escalate" and state == State.SUPPORT_GROUP:
         set_traject_state(case, Traject.State.CLOSED_INEFFECTIVE)
     elif name == "start_coaching":
+        # Staff and the parents with custody of the victim and of the bully sign.
+        parents = [
+            {"name": str(guardian), "role": "ouder", "guardian": guardian}
+            for guardian, _pupil in plan_services.required_parents(case)
+        ]
         plan = plan_services.plan_create(
             case,
             by=ib,
@@ -94,11 +99,12 @@ def satisfy(case, name, p):
             signatories=[
                 {"name": "Anna de Boer", "role": "leerkracht", "user": teacher},
                 {"name": "Ingrid Bakker", "role": "intern begeleider", "user": ib},
+                *parents,
             ],
         )
         for signatory in plan.signatories.all():
             plan_services.plan_sign(
-                signatory, by=signatory.user, signature=draw_signature(signatory.name)
+                signatory, by=signatory.user or teacher, signature=draw_signature(signatory.name)
             )
     elif name == "start_talks":
         services.case_assign_coaches(case, by=ib, bully=teacher, victim=ib)

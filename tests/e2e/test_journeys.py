@@ -149,6 +149,8 @@ def test_the_smw_runs_a_no_blame_round(site, people, school, victim, bully):
     page.get_by_label("Wat is er veranderd?").fill("In de pauze speelt ze weer mee.")
     page.get_by_label("Hoe gaat het nu?").fill("Beter, maar nog niet goed.")
     page.get_by_role("group", name=re.compile("genoeg verbeterd")).get_by_label("nee").check()
+    # Held on the day of the meeting: before its window, so with a reason.
+    page.get_by_label("Waarom eerder dan de termijn?").fill("Volgende week is de groep op kamp.")
     page.get_by_role("button", name="Nabespreking vastleggen").click()
     for name in members:
         tabs.get_by_role("link", name="Nabesprekingen", exact=True).click()
@@ -156,6 +158,7 @@ def test_the_smw_runs_a_no_blame_round(site, people, school, victim, bully):
         page.get_by_role("group", name=re.compile("deel gedaan")).get_by_label("ja").check()
         page.get_by_label("Wat heeft de leerling gedaan en gezien?").fill("Vroeg haar mee.")
         page.get_by_label("Hoe gaat het nu, volgens deze leerling?").fill("Goed.")
+        page.get_by_label("Waarom eerder dan de termijn?").fill("Volgende week op kamp.")
         page.get_by_role("button", name="Nabespreking vastleggen").click()
     site.screenshot("noblame-follow-up")
 

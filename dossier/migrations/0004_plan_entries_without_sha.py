@@ -19,6 +19,6 @@ def drop_sha(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("dossier", "0002_initial")]
+    dependencies = [("dossier", "0003_no_blame_entry")]
 
     operations = [migrations.RunPython(drop_sha, migrations.RunPython.noop)]
