@@ -91,6 +91,15 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school")
     )
+    # The school's board, kept on the case so the database holds the reference unique
+    # across the board (an SMW or IB may work at several of its schools).
+    board = models.ForeignKey(
+        "schools.SchoolBoard",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("bestuur"),
+    )
     reference = models.CharField(_("kenmerk"), max_length=20, editable=False)
     state = FSMField(
         _("stap"), default=State.SIGNALED, choices=State.choices, protected=True, db_index=True
@@ -180,7 +189,9 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
             models.Index(fields=["school", "signal_date"], name="case_school_signal_date"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["school", "reference"], name="case_unique_reference"),
+            models.UniqueConstraint(
+                fields=["board", "reference"], name="case_unique_reference_per_board"
+            ),
             models.CheckConstraint(condition=Q(state__in=State.values), name="case_state_is_known"),
             models.CheckConstraint(condition=Q(cycle__gte=1), name="case_cycle_positive"),
         ]
@@ -387,7 +398,24 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
 
     @property
     def stap_label(self) -> str:
+        # Stap 2.1 is "solved" only once the outcome is noted; until then it says so.
+        if self.state == State.RESOLVED_OTHER and not self.outcome.strip():
+            return str(_("Stap 2.1: geen pesten, nog op te lossen"))
         return self.get_state_display()
+
+    @property
+    def pupils_short(self) -> str:
+        """The case's pupils, the victim first, as first name and initial ("Sanne V.,
+        Daan J."): beside the reference in lists, for whoever may see the case. Reads
+        ``case_pupils`` (prefetch ``case_pupils__pupil`` in lists)."""
+        order = {CasePupil.Role.VICTIM: 0, CasePupil.Role.BULLY: 1}
+        rows = sorted(self.case_pupils.all(), key=lambda cp: (order.get(cp.role, 2), cp.pk))
+        return ", ".join(
+            f"{cp.pupil.first_name} {cp.pupil.last_name.split()[-1][:1]}."
+            if cp.pupil.last_name.strip()
+            else cp.pupil.first_name
+            for cp in rows
+        )
 
     def pupils_in_role(self, role: str):
         return [cp.pupil for cp in self.case_pupils.all() if cp.role == role]

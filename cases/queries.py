@@ -89,6 +89,10 @@ def add_list_data(cases: list) -> None:
 LIST_COLUMNS = ("reference", "state", "signal_date", "created_at", "cycle", "school__name")
 
 
+# The pupils beside a case reference in the lists of talks (``Case.pupils_short``): one query.
+CASE_PUPILS = Prefetch("case__case_pupils", queryset=CasePupil.objects.select_related("pupil"))
+
+
 def open_planned_talks() -> QuerySet:
     """Planned talks of the current cycle of an open case that have no record yet."""
     return (
@@ -100,9 +104,16 @@ def open_planned_talks() -> QuerySet:
 
 
 def talk_rows(talks: QuerySet) -> QuerySet:
-    """Planned talks with what a row of ``_todo_table.html`` shows: kind, date, case."""
-    return talks.select_related("case").only(
-        "kind", "planned_on", "window_closes", "case_id", "case__reference", "case__state"
+    """Planned talks with what a row of ``_todo_table.html`` shows: kind, date, case and its
+    school. Lists that show the pupils too prefetch ``CASE_PUPILS``."""
+    return talks.select_related("case", "case__school").only(
+        "kind",
+        "planned_on",
+        "window_closes",
+        "case_id",
+        "case__reference",
+        "case__state",
+        "case__school__name",
     )
 
 
@@ -175,9 +186,12 @@ def todo_for(user, today: datetime.date | None = None, cap: int = CAP) -> Todo:
     today = today or timezone.localdate()
     talks = talk_rows(todo_talks(user, today))
     counts = todo_counts(user, today)
+    overdue = list(talks.filter(past_window(today))[:cap])
+    due = list(talks.exclude(past_window(today))[:cap])
+    prefetch_related_objects(overdue + due, CASE_PUPILS)  # one query for both lists
     return Todo(
-        overdue=list(talks.filter(past_window(today))[:cap]),
-        due=list(talks.exclude(past_window(today))[:cap]),
+        overdue=overdue,
+        due=due,
         overdue_count=counts["overdue"],
         due_count=counts["due"],
     )

@@ -14,10 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from audit import record_access
+from cases import queries as case_queries
 from cases.access import visible_cases
+from cases.forms import record_ids
 from cases.paging import page_of
 from cases.uploads import stored_download
 from noblame import printables, queries, rules, services
@@ -76,6 +78,35 @@ STATE_TEXT = {
     TrajectState.CLOSED_INEFFECTIVE: gettext_lazy(
         "De aanpak heeft niet (genoeg) geholpen. De casus gaat verder met stap 4, het plan "
         "van aanpak."
+    ),
+}
+
+# What the SMW reads after moving the traject on: where it now stands, and what comes next.
+STATE_REACHED = {
+    TrajectState.PREPARATION: gettext_lazy("Het traject staat weer in de voorbereiding."),
+    TrajectState.VICTIM_TALK: gettext_lazy(
+        "De voorbereiding is rond. Nu volgt het gesprek met de gepeste leerling."
+    ),
+    TrajectState.VICTIM_ASSIGNMENT: gettext_lazy(
+        "De opdracht voor de gepeste leerling loopt. Stel intussen de steungroep samen."
+    ),
+    TrajectState.GROUP_FORMED: gettext_lazy(
+        "De steungroep is samengesteld. Plan nu de bijeenkomst met de groep."
+    ),
+    TrajectState.GROUP_MEETING: gettext_lazy(
+        "De bijeenkomst van de steungroep is aan de beurt. Leg daarna de ideeën vast, elk met "
+        "de naam van wie het gaat doen."
+    ),
+    TrajectState.FOLLOW_UP: gettext_lazy(
+        "De bijeenkomst is vastgelegd. Nu volgen de nabesprekingen met de gepeste leerling en "
+        "met elk lid van de groep."
+    ),
+    TrajectState.CLOSED_SUCCESS: gettext_lazy(
+        "Het traject is afgesloten: het gaat beter. De casus kan nu worden afgesloten."
+    ),
+    TrajectState.CLOSED_INEFFECTIVE: gettext_lazy(
+        "Het traject is afgesloten zonder genoeg verbetering. De casus gaat verder met "
+        "stap 4, het plan van aanpak."
     ),
 }
 
@@ -171,8 +202,10 @@ def _list_rows(trajects, pks=None):
     """Trajects with only what a row of the list shows."""
     if pks is not None:
         trajects = trajects.filter(pk__in=list(pks))
-    return trajects.select_related("case", "case__school").only(
-        "state", "round", "closed_at", "case__reference", "case__state", "case__school__name"
+    return (
+        trajects.select_related("case", "case__school")
+        .only("state", "round", "closed_at", "case__reference", "case__state", "case__school__name")
+        .prefetch_related(case_queries.CASE_PUPILS)  # the pupils beside the reference
     )
 
 
@@ -235,7 +268,7 @@ def traject_fire(request, pk, name):
         for reason in refused.reasons:
             messages.error(request, reason)
     else:
-        messages.success(request, traject.get_state_display())
+        messages.success(request, str(STATE_REACHED[traject.state]))
     return _back(traject)
 
 
@@ -325,6 +358,41 @@ def _victim_talk_initial(traject) -> dict:
     initial = {f: getattr(talk, f) for f in fields if f != "chosen_pupils"}
     initial["chosen_pupils"] = list(talk.chosen_pupils.all())
     return initial
+
+
+@login_required
+@require_POST
+def pick_search(request, pk):
+    """htmx: the pupils the talk with the victim may choose for the group whose name
+    matches what is typed; the ones already chosen left out. POST keeps the name out of
+    URLs and logs."""
+    traject = _load(request, pk)
+    text = request.POST.get("q", "").strip()
+    pupils = []
+    if len(text) >= 2:
+        chosen = record_ids(request.POST.getlist("chosen_pupils"))
+        pickable = services.pickable_pupils(traject, request.user)
+        pupils = (
+            case_queries.pupils_matching(request.user, text)
+            .filter(pk__in=pickable.values("pk"))
+            .exclude(pk__in=chosen)
+            .select_related("school_class")
+            .order_by("first_name", "last_name")[:10]
+        )
+    context = {"case": traject.case, "pupils": pupils, "text": text}
+    return render(request, "noblame/_chosen_results.html", context)
+
+
+@login_required
+@require_GET
+def pick_row(request, pk):
+    """htmx: one pupil picked for the group, as a row to remove again."""
+    traject = _load(request, pk)
+    wanted = record_ids([request.GET.get("id", "")])
+    pupil = get_object_or_404(services.pickable_pupils(traject, request.user), pk__in=wanted)
+    chosen = record_ids(request.GET.getlist("chosen_pupils"))
+    context = {"pupil": pupil, "duplicate": pupil.pk in chosen, "clear_results": True}
+    return render(request, "noblame/_chosen_row.html", context)
 
 
 @login_required

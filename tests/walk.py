@@ -149,6 +149,7 @@ PATHS[State.GROUP_DISCUSSION] = [*PATHS[State.REFLECTION], ("start_group_discuss
 PATHS[State.BACK_IN_CLASS] = [*PATHS[State.GROUP_DISCUSSION], ("return_to_class", "teacher5")]
 PATHS[State.CLOSING] = [*PATHS[State.BACK_IN_CLASS], ("start_closing", "teacher5")]
 PATHS[State.CLOSED] = [*PATHS[State.CLOSING], ("close", "teacher5")]
+PATHS[State.WITHDRAWN] = [*PATHS[State.ASSESSMENT], ("withdraw", "ib")]
 
 
 def walk(case, state, p):
@@ -156,6 +157,8 @@ def walk(case, state, p):
         if name == "escalate" and case.state == State.ACTION_PLAN:
             continue  # a pupil had No Blame before: classify_repeated skipped stap 3
         satisfy(case, name, p)
-        services.case_transition(case, name, by=p[actor])
+        # Withdrawing needs a reason; no other step of these paths asks for one.
+        remark = "Per abuis over de verkeerde leerling gemeld." if name == "withdraw" else ""
+        services.case_transition(case, name, by=p[actor], remark=remark)
     assert case.state == state
     return case

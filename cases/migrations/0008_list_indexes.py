@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_protocol_across_cases'),
+        ('cases', '0007_case_board_reference'),
         ('schools', '0002_pupil_import'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
