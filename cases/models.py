@@ -91,6 +91,15 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school")
     )
+    # The school's board, kept on the case so the database holds the reference unique
+    # across the board (an SMW or IB may work at several of its schools).
+    board = models.ForeignKey(
+        "schools.SchoolBoard",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("bestuur"),
+    )
     reference = models.CharField(_("kenmerk"), max_length=20, editable=False)
     state = FSMField(
         _("stap"), default=State.SIGNALED, choices=State.choices, protected=True, db_index=True
@@ -172,8 +181,17 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         verbose_name = _("casus")
         verbose_name_plural = _("casussen")
         ordering = ["-created_at"]
+        # The filters of the lists, the dashboard and its figures: school with stap, date
+        # of the signal or date of logging.
+        indexes = [
+            models.Index(fields=["school", "state"], name="case_school_state"),
+            models.Index(fields=["school", "-created_at"], name="case_school_created"),
+            models.Index(fields=["school", "signal_date"], name="case_school_signal_date"),
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["school", "reference"], name="case_unique_reference"),
+            models.UniqueConstraint(
+                fields=["board", "reference"], name="case_unique_reference_per_board"
+            ),
             models.CheckConstraint(condition=Q(state__in=State.values), name="case_state_is_known"),
             models.CheckConstraint(condition=Q(cycle__gte=1), name="case_cycle_positive"),
         ]
@@ -380,13 +398,44 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
 
     @property
     def stap_label(self) -> str:
+        # Stap 2.1 is "solved" only once the outcome is noted; until then it says so.
+        if self.state == State.RESOLVED_OTHER and not self.outcome.strip():
+            return str(_("Stap 2.1: geen pesten, nog op te lossen"))
         return self.get_state_display()
+
+    @property
+    def pupils_short(self) -> str:
+        """The case's pupils, the victim first, as first name and initial ("Sanne V.,
+        Daan J."): beside the reference in lists, for whoever may see the case. Reads
+        ``case_pupils`` (prefetch ``case_pupils__pupil`` in lists)."""
+        order = {CasePupil.Role.VICTIM: 0, CasePupil.Role.BULLY: 1}
+        rows = sorted(self.case_pupils.all(), key=lambda cp: (order.get(cp.role, 2), cp.pk))
+        return ", ".join(
+            f"{cp.pupil.first_name} {cp.pupil.last_name.split()[-1][:1]}."
+            if cp.pupil.last_name.strip()
+            else cp.pupil.first_name
+            for cp in rows
+        )
 
     def pupils_in_role(self, role: str):
         return [cp.pupil for cp in self.case_pupils.all() if cp.role == role]
 
     def current_version(self, kind: str) -> "TalkVersion | None":
-        """The newest version of the latest talk of this kind held in the current cycle."""
+        """The newest version of the latest talk of this kind held in the current cycle.
+
+        Read from the case's talks and their versions when those were prefetched (the case
+        page asks this for every guard), else one query."""
+        talks = getattr(self, "_prefetched_objects_cache", {}).get("talks")
+        if talks is not None and all(
+            "versions" in getattr(t, "_prefetched_objects_cache", {}) for t in talks
+        ):
+            held = [
+                (t.created_at, v.number, v)
+                for t in talks
+                if t.kind == kind and t.cycle == self.cycle
+                for v in t.versions.all()
+            ]
+            return max(held, key=lambda row: row[:2])[2] if held else None
         return (
             TalkVersion.objects.filter(talk__case=self, talk__kind=kind, talk__cycle=self.cycle)
             .order_by("-talk__created_at", "-number")
@@ -464,6 +513,14 @@ class Talk(models.Model):
         verbose_name = _("gesprek")
         verbose_name_plural = _("gesprekken")
         ordering = ["created_at"]
+        # Te doen, the dashboard and the reminders look for planned talks by date.
+        indexes = [
+            models.Index(
+                fields=["planned_on"],
+                condition=Q(planned_on__isnull=False),
+                name="talk_planned_on",
+            )
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(cycle__gte=1), name="talk_cycle_positive"),
             models.CheckConstraint(
@@ -646,6 +703,8 @@ class Notification(models.Model):
         verbose_name = _("melding")
         verbose_name_plural = _("meldingen")
         ordering = ["-created_at"]
+        # The unread notifications of a user: start page, dashboard, case page.
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read")]
 
     def __str__(self) -> str:
         return self.message

@@ -112,18 +112,22 @@ def on_outside_help_advised(sender, recurrence, version, by, **kwargs) -> None:
 
 def on_plan_locked(sender, plan, document, by, **kwargs) -> None:
     """Every pupil of the case gets an entry that refers to the signed plan."""
-    text = _(
-        "Plan van aanpak versie %(version)d is door iedereen getekend en opgeslagen "
-        "(SHA-256 %(sha)s)."
-    ) % {"version": plan.version, "sha": document.sha256}
+    # The file's SHA-256 stays with the stored PDF (its metadata and download), not in
+    # the text parents and staff read.
+    text = _("Plan van aanpak versie %(version)d is door iedereen getekend en opgeslagen.") % {
+        "version": plan.version
+    }
     if plan.refusals:
         # No names: the entry goes into the dossier of every pupil of the case.
         text = _(
-            "Plan van aanpak versie %(version)d is getekend en opgeslagen (SHA-256 %(sha)s). "
-            "Een ouder/verzorger weigerde te tekenen; de weigering staat in het plan."
-        ) % {"version": plan.version, "sha": document.sha256}
+            "Plan van aanpak versie %(version)d is getekend en opgeslagen. Een "
+            "ouder/verzorger weigerde te tekenen; de weigering staat in het plan."
+        ) % {"version": plan.version}
+    # Its author is who drew up the plan, not whoever happened to place the last signature
+    # (often a teacher entering a parent's signature on the screen).
+    author = plan.created_by
     for cp in plan.case.case_pupils.select_related("pupil"):
-        _dossier_add(cp.pupil, DossierEntry.Kind.PLAN, text, case=plan.case, plan=plan, by=by)
+        _dossier_add(cp.pupil, DossierEntry.Kind.PLAN, text, case=plan.case, plan=plan, by=author)
 
 
 # The pupils of a case whose dossier refers to its No Blame traject; bystanders and

@@ -18,12 +18,13 @@ from cases.access import (
     dossier_note_schools,
     dossier_pupils,
     dossier_schools,
+    school_ids_of,
     visible_cases,
 )
 from cases.models import Case
-from dossier.export import render_dossier_pdf
+from dossier.export import dossier_context, render_dossier_pdf
 from dossier.models import DossierEntry
-from schools.models import Membership, Pupil, School
+from schools.models import Pupil, School
 
 EXPORT_ROLES = PAGES["export"]
 
@@ -34,15 +35,31 @@ def export_school(user, pupil) -> School | None:
     pupil left). The current school first. A teacher, SMW or beheerder may not."""
     if not user.is_active:
         return None
-    schools = Membership.objects.filter(user=user, role__in=EXPORT_ROLES).values("school_id")
-    of_cases = Case.objects.filter(case_pupils__pupil=pupil).values("school_id")
-    if pupil.school_id in {row["school_id"] for row in schools}:
+    schools = school_ids_of(user, EXPORT_ROLES)
+    if pupil.school_id in schools:
         return pupil.school
+    of_cases = Case.objects.filter(case_pupils__pupil=pupil).values("school_id")
     return School.objects.filter(pk__in=schools).filter(pk__in=of_cases).order_by("pk").first()
 
 
 def can_export(user, pupil) -> bool:
     return export_school(user, pupil) is not None
+
+
+@never_cache
+@require_GET
+@login_required
+def pupil_export_preview(request, pk):
+    """What the parents' copy holds, on screen, before the IB or director downloads it:
+    the cases, the talks that go in, how many are left out (another family's), and the
+    dossier entries."""
+    pupil = get_object_or_404(Pupil.objects.select_related("school", "school_class"), pk=pk)
+    school = export_school(request.user, pupil)
+    if school is None:
+        raise Http404
+    record_access(request, pupil, "view")
+    context = dossier_context(pupil, school=school)
+    return render(request, "dossier/export_preview.html", context)
 
 
 @never_cache
@@ -93,11 +110,24 @@ def pupil_dossier(request, pk):
         }
         for e in entries
     ]
+    # The way back: the case the user came from (when it is one of this pupil's cases the
+    # user may open), else the case list.
+    back_case = None
+    came_from = request.GET.get("casus", "")
+    if came_from.isdigit():
+        back_case = (
+            visible_cases(request.user)
+            .filter(pk=int(came_from), case_pupils__pupil=pupil)
+            .select_related("school")
+            .first()
+        )
     context = {
         "pupil": pupil,
         "rows": rows,
+        "back_case": back_case,
         "schools": schools,
         # The pupil's current school and class only for who reads that school's part.
         "at_current_school": pupil.school_id in {school.pk for school in schools},
+        "may_export": can_export(request.user, pupil),
     }
     return render(request, "dossier/pupil.html", context)

@@ -1,12 +1,12 @@
 """Forms of the No Blame pages. They validate and normalise; the services decide."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import SafeModelMultipleChoiceField
+from cases.forms import SafeModelMultipleChoiceField, record_ids
 from noblame.models import (
     CheckIn,
     FollowUpTalk,
@@ -98,9 +98,9 @@ class VictimTalkForm(forms.ModelForm):
                 "Blijft in het dossier en komt nooit op de uitnodiging of de hulpbriefjes."
             ),
             "chosen_pupils": _(
-                "Houd Ctrl (of Cmd) ingedrukt om meer leerlingen te kiezen. Hier staan de "
-                "leerlingen van de groepen van de casus; een kind uit een andere groep voegt "
-                "de intern begeleider of de schoolmaatschappelijk werker eerst toe."
+                "Zoek en voeg toe. U vindt hier de leerlingen van de groepen van de casus; "
+                "een kind uit een andere groep voegt de intern begeleider of de "
+                "schoolmaatschappelijk werker eerst toe."
             ),
             "check_in_on": _("Leeg laten: over ongeveer een week."),
         }
@@ -109,10 +109,29 @@ class VictimTalkForm(forms.ModelForm):
         """``pupils``: who may be chosen (``noblame.services.pickable_pupils``)."""
         super().__init__(*args, **kwargs)
         self.fields["chosen_pupils"].queryset = pupils
-        self.fields["chosen_pupils"].widget.attrs["size"] = 10
+        # Chosen with the search-and-add picker (as on the signal form), not a long list.
+        self.fields["chosen_pupils"].widget = forms.MultipleHiddenInput()
         self.fields["check_in_on"].required = False
         self.fields["wants_change"].choices = YesNo.choices
         self.helper = _helper(_("Gesprek vastleggen"))
+        self.helper.layout = Layout(
+            *(
+                HTML('{% include "noblame/_chosen_picker.html" %}')
+                if name == "chosen_pupils"
+                else name
+                for name in self.fields
+            )
+        )
+
+    def chosen(self) -> list:
+        """The pupils chosen so far (from what was posted, else from the talk), for the
+        picker's rows; only those the picker may offer."""
+        field = self.fields["chosen_pupils"]
+        if self.is_bound:
+            wanted = self.data.getlist(self.add_prefix("chosen_pupils"))
+        else:
+            wanted = [getattr(p, "pk", p) for p in self.initial.get("chosen_pupils", [])]
+        return list(field.queryset.filter(pk__in=record_ids(wanted)))
 
 
 class MemberRowForm(forms.Form):

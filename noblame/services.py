@@ -338,8 +338,12 @@ def _require_state(traject: Traject, *states: str) -> None:
         )
 
 
-def _check_held_on(held_on: datetime.date, earliest: datetime.date | None = None) -> None:
+def _check_held_on(
+    held_on: datetime.date, earliest: datetime.date | None = None, *, meeting: bool = False
+) -> None:
     if held_on > timezone.localdate():
+        if meeting:
+            raise ValidationError(_("Een bijeenkomst kan niet in de toekomst gehouden zijn."))
         raise ValidationError(_("Een gesprek kan niet in de toekomst gehouden zijn."))
     if earliest is not None and held_on < earliest:
         raise ValidationError(
@@ -761,7 +765,7 @@ def meeting_record(
     _require(traject, by, rules.TALK_HOLDER)
     _require_state(traject, TrajectState.GROUP_MEETING)
     talk = traject.victim_talk
-    _check_held_on(held_on, talk.held_on if talk else None)
+    _check_held_on(held_on, talk.held_on if talk else None, meeting=True)
     members = {m.pk: m for m in traject.group_members.select_related("pupil")}
     present = list(attendees)
     if not present:

@@ -8,18 +8,21 @@ Every view fetches the case through ``cases.access.visible_cases`` and answers
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from audit import record_access
+from cases import queries as case_queries
 from cases.access import visible_cases
+from cases.forms import record_ids
+from cases.paging import page_of
 from cases.uploads import stored_download
-from noblame import printables, rules, services
+from noblame import printables, queries, rules, services
 from noblame.defaults import MEETING_RULES, guidance_for
 from noblame.forms import (
     CheckInForm,
@@ -37,6 +40,7 @@ from noblame.forms import (
 )
 from noblame.models import (
     CASE_ROLE_TO_MEMBER,
+    CLOSED_STATES,
     Participant,
     SupportGroupMember,
     Traject,
@@ -74,6 +78,35 @@ STATE_TEXT = {
     TrajectState.CLOSED_INEFFECTIVE: gettext_lazy(
         "De aanpak heeft niet (genoeg) geholpen. De casus gaat verder met stap 4, het plan "
         "van aanpak."
+    ),
+}
+
+# What the SMW reads after moving the traject on: where it now stands, and what comes next.
+STATE_REACHED = {
+    TrajectState.PREPARATION: gettext_lazy("Het traject staat weer in de voorbereiding."),
+    TrajectState.VICTIM_TALK: gettext_lazy(
+        "De voorbereiding is rond. Nu volgt het gesprek met de gepeste leerling."
+    ),
+    TrajectState.VICTIM_ASSIGNMENT: gettext_lazy(
+        "De opdracht voor de gepeste leerling loopt. Stel intussen de steungroep samen."
+    ),
+    TrajectState.GROUP_FORMED: gettext_lazy(
+        "De steungroep is samengesteld. Plan nu de bijeenkomst met de groep."
+    ),
+    TrajectState.GROUP_MEETING: gettext_lazy(
+        "De bijeenkomst van de steungroep is aan de beurt. Leg daarna de ideeën vast, elk met "
+        "de naam van wie het gaat doen."
+    ),
+    TrajectState.FOLLOW_UP: gettext_lazy(
+        "De bijeenkomst is vastgelegd. Nu volgen de nabesprekingen met de gepeste leerling en "
+        "met elk lid van de groep."
+    ),
+    TrajectState.CLOSED_SUCCESS: gettext_lazy(
+        "Het traject is afgesloten: het gaat beter. De casus kan nu worden afgesloten."
+    ),
+    TrajectState.CLOSED_INEFFECTIVE: gettext_lazy(
+        "Het traject is afgesloten zonder genoeg verbetering. De casus gaat verder met "
+        "stap 4, het plan van aanpak."
     ),
 }
 
@@ -126,24 +159,53 @@ def _back(traject, name="traject"):
 
 @login_required
 def traject_list(request):
-    """The trajects of every case the user may see: open ones first, by their next date."""
-    trajects = Traject.objects.filter(case__in=visible_cases(request.user)).select_related(
-        "case", "case__school"
+    """The trajects of every case the user may see, a page at a time: the running ones by
+    their next date (computed in SQL, see ``noblame.queries``), or the closed ones, newest
+    first."""
+    trajects = Traject.objects.filter(case__in=visible_cases(request.user))
+    counts = trajects.aggregate(
+        lopend=Count("pk", filter=~Q(state__in=CLOSED_STATES)),
+        afgesloten=Count("pk", filter=Q(state__in=CLOSED_STATES)),
     )
-    open_rows = sorted(
-        ((t, t.next_due()) for t in trajects if not t.is_closed),
-        key=lambda row: (row[1] is None, row[1][1] if row[1] else None, row[0].pk),
-    )
-    closed_rows = sorted(
-        ((t, None) for t in trajects if t.is_closed), key=lambda row: row[0].closed_at, reverse=True
-    )
+    shown = "afgesloten" if request.GET.get("toon") == "afgesloten" else "lopend"
+    if shown == "lopend":
+        # The order in SQL (only the next date), then the page's rows with what is due.
+        ordered = queries.by_next_due(trajects.exclude(state__in=CLOSED_STATES)).order_by(
+            F("next_on").asc(nulls_last=True), "pk"
+        )
+        page = page_of(
+            request, ordered.values_list("pk", flat=True), query="toon=lopend", count=counts[shown]
+        )
+        found = {t.pk: t for t in queries.with_next_due(_list_rows(trajects, page.object_list))}
+        rows = [(found[pk], queries.next_due(found[pk])) for pk in page.object_list]
+    else:
+        closed = trajects.filter(state__in=CLOSED_STATES).order_by("-closed_at", "-pk")
+        page = page_of(request, _list_rows(closed), query="toon=afgesloten", count=counts[shown])
+        rows = [(t, None) for t in page.object_list]
     return render(
         request,
         "noblame/traject_list.html",
         {
-            "sections": [(_("Lopende trajecten"), open_rows), (_("Afgesloten"), closed_rows)],
+            "tabs": [
+                ("lopend", _("Lopende trajecten"), counts["lopend"]),
+                ("afgesloten", _("Afgesloten"), counts["afgesloten"]),
+            ],
+            "shown": shown,
+            "page": page,
+            "rows": rows,
             "today": timezone.localdate(),
         },
+    )
+
+
+def _list_rows(trajects, pks=None):
+    """Trajects with only what a row of the list shows."""
+    if pks is not None:
+        trajects = trajects.filter(pk__in=list(pks))
+    return (
+        trajects.select_related("case", "case__school")
+        .only("state", "round", "closed_at", "case__reference", "case__state", "case__school__name")
+        .prefetch_related(case_queries.CASE_PUPILS)  # the pupils beside the reference
     )
 
 
@@ -206,7 +268,7 @@ def traject_fire(request, pk, name):
         for reason in refused.reasons:
             messages.error(request, reason)
     else:
-        messages.success(request, traject.get_state_display())
+        messages.success(request, str(STATE_REACHED[traject.state]))
     return _back(traject)
 
 
@@ -296,6 +358,41 @@ def _victim_talk_initial(traject) -> dict:
     initial = {f: getattr(talk, f) for f in fields if f != "chosen_pupils"}
     initial["chosen_pupils"] = list(talk.chosen_pupils.all())
     return initial
+
+
+@login_required
+@require_POST
+def pick_search(request, pk):
+    """htmx: the pupils the talk with the victim may choose for the group whose name
+    matches what is typed; the ones already chosen left out. POST keeps the name out of
+    URLs and logs."""
+    traject = _load(request, pk)
+    text = request.POST.get("q", "").strip()
+    pupils = []
+    if len(text) >= 2:
+        chosen = record_ids(request.POST.getlist("chosen_pupils"))
+        pickable = services.pickable_pupils(traject, request.user)
+        pupils = (
+            case_queries.pupils_matching(request.user, text)
+            .filter(pk__in=pickable.values("pk"))
+            .exclude(pk__in=chosen)
+            .select_related("school_class")
+            .order_by("first_name", "last_name")[:10]
+        )
+    context = {"case": traject.case, "pupils": pupils, "text": text}
+    return render(request, "noblame/_chosen_results.html", context)
+
+
+@login_required
+@require_GET
+def pick_row(request, pk):
+    """htmx: one pupil picked for the group, as a row to remove again."""
+    traject = _load(request, pk)
+    wanted = record_ids([request.GET.get("id", "")])
+    pupil = get_object_or_404(services.pickable_pupils(traject, request.user), pk__in=wanted)
+    chosen = record_ids(request.GET.getlist("chosen_pupils"))
+    context = {"pupil": pupil, "duplicate": pupil.pk in chosen, "clear_results": True}
+    return render(request, "noblame/_chosen_row.html", context)
 
 
 @login_required

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's widget templates, for FORM_RENDERER below.
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "schools",
@@ -83,6 +85,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionLimitMiddleware",
     "accounts.middleware.TwoFactorMiddleware",
+    # In development a missing page is the Dutch 404 page too, except for a superuser.
+    "pestprotocol.middleware.FriendlyNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
@@ -103,9 +107,15 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # ``short_date`` ("30 nov. 2026") in every template without a load.
+            "builtins": ["cases.templatetags.dutch_dates"],
         },
     },
 ]
+
+# Widgets render through TEMPLATES, so templates/django/forms/ can adjust one widget for
+# every form: an empty choice reads "Kies…" instead of Django's "---------".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "pestprotocol.wsgi.application"
 

@@ -543,10 +543,22 @@ def signed_problems(case: Case) -> list[str]:
     return problems
 
 
+def case_plans(case: Case) -> list[ActionPlan]:
+    """Every version of the case's plan, newest first, with signatories and document: read
+    once per case object, so the case page's panel and timeline share one fetch."""
+    if not hasattr(case, "_plan_versions"):
+        case._plan_versions = list(
+            case.plans.order_by("-version")
+            .prefetch_related("signatories")
+            .select_related("document")
+        )
+    return case._plan_versions
+
+
 def timeline_items(case: Case) -> list[dict]:
     """The plan's versions on the case page's timeline (``cases.queries.TimelineItem``)."""
     items = []
-    for plan in ActionPlan.objects.filter(case=case):
+    for plan in reversed(case_plans(case)):
         items.append(
             {
                 "on": timezone.localtime(plan.created_at).date(),

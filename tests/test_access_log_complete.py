@@ -47,6 +47,9 @@ SHOWS_NO_PUPIL_DATA = {
     # school as the user types, to choose from; no case, talk or dossier is read.
     "cases:pupil_search": "the pupil picker: names matching what the user types",
     "cases:pupil_row": "the pupil picker: the row of the pupil just picked",
+    # The same picker for the support group chosen with the victim (No Blame).
+    "noblame:pick_search": "the pupil picker: names matching what the user types",
+    "noblame:pick_row": "the pupil picker: the row of the pupil just picked",
     # POST only: they change something and redirect to a page that records its read.
     "cases:fire": "POST only",
     "cases:plan_talk": "POST only",

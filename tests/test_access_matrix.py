@@ -140,6 +140,13 @@ TABLE = {
             "POST": "405 405 405 405 405 405 405 405 405",
         },
     ),
+    "dossier:export_preview": (
+        lambda w: [w["pupil"].pk],
+        {
+            "GET": "302 404 404 200 404 200 404 404 302",
+            "POST": "405 405 405 405 405 405 405 405 405",
+        },
+    ),
     "dossier:pupil": (
         lambda w: [w["pupil"].pk],
         {
@@ -159,6 +166,15 @@ TABLE = {
         {
             "GET": "302 405 405 405 405 405 405 405 302",
             "POST": "302 302 404 302 302 302 404 404 302",
+        },
+    ),
+    "cases:confirm": (
+        # The stap 2 case of the demo is one of groep 7's (leerkracht2): the smw and the
+        # director see it but may not choose, so they are sent back with the reason.
+        lambda w: [w["assessment"].pk, "classify_repeated"],
+        {
+            "GET": "302 404 200 200 302 302 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
         },
     ),
     "cases:talk": (
@@ -327,6 +343,21 @@ TABLE = {
         {
             "GET": "302 200 404 200 200 200 404 404 302",
             "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:pick_search": (
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302",
+            "POST": "302 200 404 200 200 200 404 404 302",
+        },
+    ),
+    "noblame:pick_row": (
+        # Without a pupil's id: 404 also for who may see the case.
+        lambda w: [w["traject"].case_id],
+        {
+            "GET": "302 404 404 404 404 404 404 404 302",
+            "POST": "302 405 405 405 405 405 405 405 302",
         },
     ),
     "noblame:letter": (
@@ -746,6 +777,7 @@ def _pick_objects():
         "evidence": evidence,
         "pupil": Pupil.objects.filter(case_roles__case=traject.case).first(),
         "teacher": own,
+        "assessment": visible_cases(ib).filter(state="assessment").order_by("pk").first(),
     }
     world["guardian_link"] = world["pupil"].guardian_relations.first()
     world["import_run"] = _import_run(User.objects.get(username="beheerder"))

@@ -1255,6 +1255,7 @@ class Command(BaseCommand):
             bully=play.bully,
             rng=play.rng,
             clock=play.clock,
+            reaches=play.spec.stop,
         )
 
     def _assign_coaches(self, play: _Play, ib) -> None:
