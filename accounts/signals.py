@@ -13,6 +13,7 @@ from pestprotocol.middleware import client_ip
 
 LOGIN_AT = "accounts_login_at"
 SEEN_AT = "accounts_seen_at"  # when the session list's "last seen" was last written
+REFRESHED_AT = "accounts_refreshed_at"  # when the session's idle timeout was last moved on
 # The session's user had no second factor at login (or when last asked). Setting one up
 # ends the user's other sessions (accounts.services.totp_confirm), so it cannot go stale.
 NO_DEVICE = "accounts_no_device"
@@ -22,7 +23,8 @@ NO_DEVICE = "accounts_no_device"
 def _record_session(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
-    request.session[LOGIN_AT] = request.session[SEEN_AT] = time.time()
+    now = time.time()
+    request.session[LOGIN_AT] = request.session[SEEN_AT] = request.session[REFRESHED_AT] = now
     if not user_has_device(user):
         request.session[NO_DEVICE] = user.pk
     services.session_record(

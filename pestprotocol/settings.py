@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Keeps the idle timeout going, writing the session at most once a minute.
+    "accounts.middleware.SessionRefreshMiddleware",
     "pestprotocol.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -159,9 +161,10 @@ AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
 AXES_CLIENT_IP_CALLABLE = "pestprotocol.middleware.client_ip"
 
 # A session ends after this many minutes without a request, at logout and when the
-# browser closes.
+# browser closes. The expiry moves on with each request, but the session is written at
+# most once a minute (``accounts.middleware.SessionRefreshMiddleware``), not on every one.
 SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_MINUTES", "30")) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LOGIN_URL = "login"
