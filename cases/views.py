@@ -478,6 +478,7 @@ def case_detail(request, pk):
             "coach_victim",
             "coach_group",
             "traject",  # the No Blame panel's (noblame's reverse one-to-one), if any
+            "school__noblame_settings",  # and that panel's school settings, if any
         )
         .prefetch_related(*queries.case_page_prefetches())
         .annotate(

@@ -105,8 +105,13 @@ class SchoolSettings(models.Model):
 
     @classmethod
     def for_school(cls, school) -> "SchoolSettings":
-        """The school's settings; unsaved defaults when the school has none yet."""
-        return cls.objects.filter(school=school).first() or cls(school=school)
+        """The school's settings; unsaved defaults when the school has none yet. Read from
+        the school when it came with them (``select_related("school__noblame_settings")``,
+        as the case page does), else one query."""
+        try:
+            return school.noblame_settings
+        except cls.DoesNotExist:
+            return cls(school=school)
 
 
 class Traject(ThreadSafeConcurrentTransitionMixin, models.Model):

@@ -275,8 +275,9 @@ def timeline_items(case) -> list[dict]:
     """The traject's talks that the protocol dates, on the case page's timeline: the
     check-in and the follow-ups, with the reason when one was held early or out of order
     (``cases.queries.TimelineItem``)."""
-    traject = Traject.objects.filter(case=case).first()
-    if traject is None:
+    try:
+        traject = case.traject  # with the case on the case page (its select_related)
+    except Traject.DoesNotExist:
         return []
     items = []
     for check in traject.check_ins.select_related("author"):
