@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import CharField, F, IntegerField, Max, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -274,54 +274,113 @@ def _after_transition(traject: Traject, by) -> None:
 def timeline_items(case) -> list[dict]:
     """The traject's talks that the protocol dates, on the case page's timeline: the
     check-in and the follow-ups, with the reason when one was held early or out of order
-    (``cases.queries.TimelineItem``)."""
+    (``cases.queries.TimelineItem``). Both kinds in one query (a UNION of the columns
+    shown), the traject from the case (the case page selects it with the case)."""
     try:
-        traject = case.traject  # with the case on the case page (its select_related)
+        traject = case.traject
     except Traject.DoesNotExist:
         return []
     items = []
-    for check in traject.check_ins.select_related("author"):
-        detail = [_("vastgelegd door %(name)s") % {"name": _person(check.author)}]
-        if check.early_reason:
-            detail.append(_("eerder dan gepland: %(reason)s") % {"reason": check.early_reason})
-        items.append(
-            {
-                "on": check.held_on,
-                "at": check.created_at,
-                "kind": "talk",
-                "title": _("No Blame: terugkomen op de opdracht"),
-                "detail": "; ".join(str(d) for d in detail),
-                "url": reverse("noblame:check_in", args=[case.pk]),
-            }
-        )
-    follow_ups = FollowUpTalk.objects.filter(round__traject=traject).select_related(
-        "round", "member__pupil", "author"
-    )
-    for talk in follow_ups:
-        who = _("de gepeste leerling") if talk.member_id is None else talk.member.pupil.full_name
-        detail = [_("vastgelegd door %(name)s") % {"name": _person(talk.author)}]
-        if talk.early_reason:
-            detail.append(_("eerder dan de termijn: %(reason)s") % {"reason": talk.early_reason})
-        if talk.order_reason:
-            detail.append(
-                _("andere volgorde dan afgesproken: %(reason)s") % {"reason": talk.order_reason}
+    for talk in _timeline_talks(traject):
+        author = f"{talk['by_first']} {talk['by_last']}".strip() or talk["by_username"]
+        detail = [_("vastgelegd door %(name)s") % {"name": author}]
+        if talk["kind"] == "check_in":
+            if talk["early"]:
+                detail.append(_("eerder dan gepland: %(reason)s") % {"reason": talk["early"]})
+            title = _("No Blame: terugkomen op de opdracht")
+            url = reverse("noblame:check_in", args=[case.pk])
+        else:
+            if talk["early"]:
+                detail.append(_("eerder dan de termijn: %(reason)s") % {"reason": talk["early"]})
+            if talk["order"]:
+                detail.append(
+                    _("andere volgorde dan afgesproken: %(reason)s") % {"reason": talk["order"]}
+                )
+            who = (
+                _("de gepeste leerling")
+                if talk["member_pk"] is None
+                else f"{talk['pupil_first']} {talk['pupil_last']}"
             )
+            title = _("No Blame: nabespreking met %(who)s (ronde %(n)d)") % {
+                "who": who,
+                "n": talk["round_number"],
+            }
+            url = reverse("noblame:follow_up", args=[case.pk])
         items.append(
             {
-                "on": talk.held_on,
-                "at": talk.created_at,
+                "on": talk["on"],
+                "at": talk["at"],
                 "kind": "talk",
-                "title": _("No Blame: nabespreking met %(who)s (ronde %(n)d)")
-                % {"who": who, "n": talk.round.number},
+                "title": title,
                 "detail": "; ".join(str(d) for d in detail),
-                "url": reverse("noblame:follow_up", args=[case.pk]),
+                "url": url,
             }
         )
     return items
 
 
-def _person(user) -> str:
-    return user.get_full_name() or user.username
+# The columns of a check-in or follow-up the timeline shows, in the same order for both
+# halves of the UNION (all annotations, so both select them in this order).
+_TIMELINE_COLUMNS = (
+    "kind",
+    "on",
+    "at",
+    "early",
+    "order",
+    "round_number",
+    "member_pk",
+    "pupil_first",
+    "pupil_last",
+    "by_first",
+    "by_last",
+    "by_username",
+)
+
+
+def _timeline_talks(traject: Traject) -> list[dict]:
+    """Every check-in and follow-up of ``traject`` (each version), as dicts."""
+    text, number = CharField(), IntegerField()
+    authors = {
+        "by_first": F("author__first_name"),
+        "by_last": F("author__last_name"),
+        "by_username": F("author__username"),
+    }
+    check_ins = (
+        CheckIn.objects.filter(traject=traject)
+        .order_by()
+        .annotate(
+            kind=Value("check_in", output_field=text),
+            on=F("held_on"),
+            at=F("created_at"),
+            early=F("early_reason"),
+            order=Value("", output_field=text),
+            round_number=Value(None, output_field=number),
+            member_pk=Value(None, output_field=number),
+            pupil_first=Value(None, output_field=text),
+            pupil_last=Value(None, output_field=text),
+            **authors,
+        )
+        .values_list(*_TIMELINE_COLUMNS)
+    )
+    follow_ups = (
+        FollowUpTalk.objects.filter(round__traject=traject)
+        .order_by()
+        .annotate(
+            kind=Value("follow_up", output_field=text),
+            on=F("held_on"),
+            at=F("created_at"),
+            early=F("early_reason"),
+            order=F("order_reason"),
+            round_number=F("round__number"),
+            member_pk=F("member_id"),
+            pupil_first=F("member__pupil__first_name"),
+            pupil_last=F("member__pupil__last_name"),
+            **authors,
+        )
+        .values_list(*_TIMELINE_COLUMNS)
+    )
+    talks = check_ins.union(follow_ups, all=True)
+    return [dict(zip(_TIMELINE_COLUMNS, row, strict=True)) for row in talks]
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ one-line edit there); nothing of the app is imported before ``django.setup()``.
 
 import argparse
 import datetime
+import functools
 import os
 import random
 import sys
@@ -335,6 +336,8 @@ class FieldPlan:
                 how = "graph" if key else people.get(related)
                 if how is None and related == label("school"):
                     how = "school"
+                if how is None and related == label("board"):
+                    how = "board"  # the case's board: the one of its new school
                 if how is None:
                     raise SystemExit(f"bench_data: no rule to copy {model_class.__name__}.{field}")
                 self.columns.append((field.attname, how, key))
@@ -559,6 +562,11 @@ def plan_copies(templates, roles, org, n_cases, talks_per_case, rng) -> list[Cop
     return copies
 
 
+@functools.cache
+def _board_of(school_pk: int) -> int:
+    return model("school").objects.values_list("board_id", flat=True).get(pk=school_pk)
+
+
 def _new_row(key, row, plan, copy, references):
     data = {}
     for attname, how, gkey in plan.columns:
@@ -580,12 +588,16 @@ def _new_row(key, row, plan, copy, references):
             data[attname] = copy.guardians[value]
         elif how == "school":
             data[attname] = copy.school
+        elif how == "board":
+            data[attname] = _board_of(copy.school)
     if key == "case":
         from django.utils import timezone
 
+        # References are unique per board (``Case.board``), counted over its schools.
         year = timezone.localtime(data["created_at"]).year
-        references[copy.school, year] += 1
-        data["reference"] = f"{year}-{references[copy.school, year]:03d}"
+        board = _board_of(copy.school)
+        references[board, year] += 1
+        data["reference"] = f"{year}-{references[board, year]:03d}"
         copy.cycle = data["cycle"]
         copy.created_at = data["created_at"]
     elif key == "recurrence":

@@ -568,3 +568,27 @@ def test_demo_has_a_pending_preparation_request_in_te_doen(seeded, client):
     for user in (traject.case.responsible_teacher, User.objects.get(username="ib")):
         client.force_login(user)
         assert confirm in client.get(reverse("cases:todo")).content.decode()
+
+
+def test_check_ins_and_follow_ups_on_the_timeline_say_who_when_and_by_whom(traject, people):
+    """Both kinds come from one query (``noblame.services.timeline_items``): each keeps its
+    own title, date, author and link."""
+    in_assignment(traject, held_on=TODAY() - 8 * DAY)
+    check = check_in(traject, people["teacher5"])
+    members = in_follow_up(traject, meeting_days_ago=12)
+    talk = member_talk(traject, members[0], people["smw"])
+
+    items = {
+        str(i.title): i for i in case_timeline(traject.case) if str(i.title).startswith("No Blame")
+    }
+
+    check_item = items["No Blame: terugkomen op de opdracht"]
+    assert check_item.on == check.held_on
+    assert (people["teacher5"].get_full_name() or "juf.anna") in check_item.detail
+    assert check_item.url == reverse("noblame:check_in", args=[traject.case.pk])
+    title = f"No Blame: nabespreking met {members[0].pupil.full_name} (ronde 1)"
+    talk_item = items[title]
+    assert talk_item.on == talk.held_on
+    assert talk_item.at == talk.created_at
+    assert (people["smw"].get_full_name() or people["smw"].username) in talk_item.detail
+    assert talk_item.url == reverse("noblame:follow_up", args=[traject.case.pk])
