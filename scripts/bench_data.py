@@ -603,7 +603,10 @@ def _new_row(key, row, plan, copy, references):
     elif key == "recurrence":
         number = copy.ids["recurrence_number"][row["pk"]]
         data["number"] = number
-        data["outside_help_advised"] = data["outside_help_advised"] or number >= 2
+        # The advice counts only with the talk that recorded it (a check constraint).
+        data["outside_help_advised"] = data["outside_help_advised"] and bool(
+            data.get("advice_talk_id")
+        )
     return data
 
 
