@@ -118,7 +118,12 @@ class ActionPlan(models.Model):
 
     @property
     def has_signatures(self) -> bool:
-        """Someone signed, or a parent's refusal is recorded: the content is fixed."""
+        """Someone signed, or a parent's refusal is recorded: the content is fixed. From
+        the signatories fetched with the plan when they were (the case page's panel)."""
+        if "signatories" in getattr(self, "_prefetched_objects_cache", {}):
+            return any(
+                s.signed_at is not None or s.refused_on is not None for s in self.signatories.all()
+            )
         return self.signatories.filter(
             Q(signed_at__isnull=False) | Q(refused_on__isnull=False)
         ).exists()

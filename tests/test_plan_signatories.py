@@ -13,6 +13,8 @@ import io
 import pypdf
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -268,3 +270,20 @@ def test_a_teacher_may_not_open_the_refusal_page(stap4, people, bully, client):
     response = client.get(reverse("plans:refusal", args=[plan.pk, parent_of(plan, bully).pk]))
 
     assert response.status_code == 403
+
+
+def test_has_signatures_says_the_same_from_prefetched_signatories(stap4, people):
+    """The case page's panel asks it of plans fetched with their signatories
+    (``plans.services.case_plans``): no query, the same answer as the query."""
+    plan = staff_only_plan(stap4, people)
+
+    def both():
+        fresh = plan_services.case_plans(type(stap4).objects.get(pk=stap4.pk))[0]
+        with CaptureQueriesContext(connection) as queries:
+            prefetched = fresh.has_signatures
+        assert len(queries) == 0
+        return prefetched, type(plan).objects.get(pk=plan.pk).has_signatures
+
+    assert both() == (False, False)
+    sign(plan.signatories.get(user=people["ib"]), people)
+    assert both() == (True, True)
