@@ -9,14 +9,14 @@ Two kinds of items, each with the case reference and never a pupil's name:
 
 import datetime
 
-from django.db.models import Prefetch, Q
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.access import visible_cases
 from noblame import rules
-from noblame.models import Participant, Traject, TrajectState
+from noblame.models import Participant, Traject, TrajectState, VictimTalk
 
 # The check-in is due from its date on; it shows in Te doen this many days before.
 CHECK_IN_SHOWN_DAYS_BEFORE = 7
@@ -61,19 +61,21 @@ def check_ins_due(user, today: datetime.date | None = None) -> list[Traject]:
             check_ins__isnull=True,
         )
         .filter(Q(case__responsible_teacher=user) | Q(case__ib=user) | Q(case__smw=user))
+        # The date set in the latest version of the talk with the victim, in the same
+        # query (one query whatever the number of trajects); none yet: not due.
+        .annotate(
+            check_in_on=Subquery(
+                VictimTalk.objects.filter(traject=OuterRef("pk"))
+                .order_by("-number")
+                .values("check_in_on")[:1]
+            )
+        )
+        .filter(check_in_on__lte=today + datetime.timedelta(days=CHECK_IN_SHOWN_DAYS_BEFORE))
         .select_related("case")
         .distinct()
         .order_by("created_at", "pk")
     )
-    due = []
-    for traject in trajects:
-        talk = traject.victim_talk
-        if talk is None or not rules.TALK_HOLDER(traject, user):
-            continue
-        if talk.check_in_on <= today + datetime.timedelta(days=CHECK_IN_SHOWN_DAYS_BEFORE):
-            traject.check_in_on = talk.check_in_on
-            due.append(traject)
-    return due
+    return [traject for traject in trajects if rules.TALK_HOLDER(traject, user)]
 
 
 def todo_items(user) -> list[dict]:

@@ -10,6 +10,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -592,3 +594,24 @@ def test_check_ins_and_follow_ups_on_the_timeline_say_who_when_and_by_whom(traje
     assert talk_item.at == talk.created_at
     assert (people["smw"].get_full_name() or people["smw"].username) in talk_item.detail
     assert talk_item.url == reverse("noblame:follow_up", args=[traject.case.pk])
+
+
+def test_check_ins_due_take_the_same_queries_for_one_traject_or_three(
+    traject, people, school, groep5
+):
+    """The date of the latest talk with the victim comes with the trajects (a subquery),
+    not one query per traject."""
+    from noblame.todo import check_ins_due
+
+    in_assignment(traject, held_on=TODAY() - 8 * DAY)
+    check_ins_due(people["smw"])  # warm: the roles are read once per user object
+    with CaptureQueriesContext(connection) as one:
+        assert len(check_ins_due(people["smw"])) == 1
+    for n in range(2):
+        pupils = [make_pupil(school, groep5, f"Extra{n}", f"Kind{p}", guardian=False) for p in "ab"]
+        case = walk(new_case(school, people["teacher5"], *pupils), State.SUPPORT_GROUP, people)
+        in_assignment(Traject.objects.get(case=case), held_on=TODAY() - 8 * DAY)
+    with CaptureQueriesContext(connection) as three:
+        assert len(check_ins_due(people["smw"])) == 3
+
+    assert len(three) == len(one)
