@@ -198,6 +198,11 @@ class Role(models.TextChoices):
     SMW = "smw", _("schoolmaatschappelijk werker")
     DIRECTOR = "director", _("directie")
     ADMIN = "admin", _("beheerder")
+    # The anti-pestcoördinator the Wet veiligheid op school requires: the named contact for
+    # pupils and parents; sees the school's cases and owns its year report.
+    COORDINATOR = "coordinator", _("anti-pestcoördinator")
+    # The board's quality officer: figures across the board's schools, never a pupil or a case.
+    BOARD = "board", _("bestuur / kwaliteitszorg")
 
 
 class Membership(models.Model):
