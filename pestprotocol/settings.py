@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "noblame",
     "plans",
     "dossier",
+    "reports",
     "auditlog",
     "audit",
     "axes",
