@@ -34,6 +34,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, CasePupil, Place, ReporterKind, State
 from cases.talks import TalkKind
+from demo import history as demo_history
 from demo import plans as demo_plans
 from demo import trajects as demo_trajects
 from schools.models import (
@@ -90,6 +91,9 @@ STAFF = {
     "beheerder": ("Karin", "Smeets", [("regenboog", Role.ADMIN)]),
     "leerkracht3": ("Hatice", "Aydin", [("kompas", Role.TEACHER)]),
     "ib2": ("Wendy", "Bosman", [("kompas", Role.IB)]),
+    "coordinator": ("Nadia", "El Idrissi", [("regenboog", Role.COORDINATOR)]),
+    # The board role at one school opens the figures of every school of the board.
+    "bestuur": ("Hans", "Brouwer", [("regenboog", Role.BOARD)]),
 }
 
 # --- names ------------------------------------------------------------------------------
@@ -767,6 +771,7 @@ class Command(BaseCommand):
             )
         self._create_cases()
         demo_trajects.seed_trajects(board, today=self.today)
+        demo_history.seed_history(self.schools, self.users, today=self.today, origins=ORIGINS)
         return board
 
     def _create_staff(self) -> dict:
@@ -1301,6 +1306,12 @@ class Command(BaseCommand):
                 role += f" ({', '.join(c.name for c in groepen.order_by('name'))})"
             elif m.role == Role.ADMIN:
                 role += f" (beheer: {reverse('schools:home')})"
+            elif m.role == Role.COORDINATOR:
+                role += f" ({reverse('reports:school')})"
+            elif m.role == Role.BOARD:
+                role = f"bestuur ({reverse('reports:board')})"
+                out.write(f"{m.user.username:<16}  {role:<40}  {board.name}")
+                continue
             out.write(f"{m.user.username:<16}  {role:<40}  {m.school.name}")
         out.write(
             f"{APPLICATION_MANAGER:<16}  {'applicatiebeheer (' + reverse('admin:index') + ')':<40}"
