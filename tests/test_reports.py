@@ -187,7 +187,11 @@ def world(school, other_school, groep5, ib):
     Traject.objects.create(case=c3, state="closed_success", round=2, closed_at=at("2025-11-19"))
     Traject.objects.create(case=c4, state="closed_success", round=1, closed_at=at("2025-10-31"))
     Traject.objects.create(
-        case=c5, state="closed_ineffective", round=5, closed_at=at("2025-10-20"), close_reason="x"
+        case=c5,
+        state="closed_ineffective",
+        round=5,
+        closed_at=at("2025-10-20"),
+        close_reason="Geen verbetering bij Daan",
     )
     Traject.objects.create(case=c7, state="follow_up", round=3)
     ActionPlan.objects.create(case=c5, version=1, created_by=ib, locked_at=at("2025-10-24"))
@@ -503,3 +507,53 @@ def test_post_is_refused(client, director):
     client.force_login(director)
 
     assert client.post(reverse("reports:school")).status_code == 405
+
+
+# --- the PDF: figures only --------------------------------------------------------------------
+
+
+def pdf_text(content: bytes, tmp_path) -> str:
+    """The text of a PDF, as pdftotext (poppler-utils) reads it."""
+    import subprocess
+
+    path = tmp_path / "report.pdf"
+    path.write_bytes(content)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_the_boards_pdf_holds_no_name_reference_or_free_text(
+    client, world, board_user, school, tmp_path
+):
+    client.force_login(board_user)
+
+    response = client.get(reverse("reports:board_pdf"), {"jaar": "2025-2026"})
+    text = pdf_text(response.content, tmp_path)
+
+    assert response["Content-Type"] == "application/pdf"
+    assert "CBS Het Kompas" in text
+    assert "OBS De Regenboog" in text
+    assert "Meldingen per melder" in text
+    forbidden = ["Sanne", "Daan", "Noah", "Vries", "Jansen", "Bakker", "Ingrid", "Ouder"]
+    forbidden += [case.reference for case in school.cases.all()]
+    forbidden += ["Een tekst die nooit", "verbetering bij"]  # description, close reason
+    words = set(text.replace("\n", " ").split())
+    assert not [word for word in forbidden if word in words or (" " in word and word in text)]
+
+
+def test_the_school_pdf_shows_the_figures_with_small_ones_hidden(
+    client, world, coordinator, tmp_path
+):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("reports:school_pdf"), {"jaar": "2025-2026"})
+    text = pdf_text(response.content, tmp_path)
+
+    assert "Jaarverslag sociale veiligheid" in text
+    assert "schooljaar 2025-2026" in text
+    assert "< 5" in text
+    assert "≥ 5" in text
+    assert "Sanne" not in text
+    assert "T-1" not in text
+    assert response["Content-Disposition"].endswith('jaarverslag-obs-de-regenboog-2025-2026.pdf"')
