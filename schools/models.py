@@ -50,6 +50,13 @@ class School(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def contact_names(self) -> list[str]:
+        """The anti-pestcoördinator(s): the named contact for pupils and parents that the Wet
+        veiligheid op school requires; printed on what parents get."""
+        memberships = self.memberships.filter(role=Role.COORDINATOR, user__is_active=True)
+        users = [m.user for m in memberships.select_related("user").order_by("user__last_name")]
+        return [user.get_full_name() or user.username for user in users]
+
 
 SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")
 
