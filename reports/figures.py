@@ -11,11 +11,11 @@ Small counts are hidden as the tables are built (``reports.suppression``).
 
 import datetime
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Case as Choose
 from django.db.models import (
+    BooleanField,
     CharField,
     Count,
     Exists,
@@ -27,6 +27,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models import Case as Choose
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -41,7 +42,6 @@ from schools.models import School, current_school_year
 
 # A signal withdrawn as logged in error (protocol: "withdrawn") is no signal of the year.
 NOT_COUNTED_STATES = ("withdrawn",)
-EARLY_STATES = (State.SIGNALED, State.VICTIM_TALK, State.ASSESSMENT)
 
 
 # --- the period -------------------------------------------------------------------------------
@@ -185,10 +185,6 @@ def _grid(found: dict, keys: list, school_ids: list[int]) -> list[list[int]]:
     return [[found.get((school, key), 0) for school in school_ids] for key in keys]
 
 
-def _counted(rows) -> dict:
-    return {(school, key): n for school, key, n in rows}
-
-
 # --- durations --------------------------------------------------------------------------------
 
 
@@ -258,77 +254,187 @@ def cases_in(schools, period: Period) -> QuerySet:
     )
 
 
+def _bucket(lookup: str, periods: list[Period]) -> Choose:
+    """Which of ``periods`` (0: the report's, 1: the year before) ``lookup`` falls in."""
+    return Choose(
+        *(
+            When(**{f"{lookup}__range": (p.start, p.end)}, then=Value(i))
+            for i, p in enumerate(periods)
+        ),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+def _span(periods: list[Period]) -> tuple[datetime.date, datetime.date]:
+    return min(p.start for p in periods), max(p.end for p in periods)
+
+
 def year_report(schools, period: Period, *, today=None, compare=True) -> Report:
     """Every figure of the report for ``schools`` (one school, or a board's schools side by
-    side) in ``period``; with ``compare`` also the period a year earlier."""
+    side) in ``period``; with ``compare`` also the period a year earlier.
+
+    Both periods come from the same six queries: each groups its rows by period, school
+    and whatever the tables split on, and the tables add those counts up."""
     today = today or timezone.localdate()
     schools = list(schools)
     ids = [school.pk for school in schools]
-    report = Report(schools, period)
-    cases = cases_in(ids, period)
-    cols = report.columns
-    add = report.tables.__setitem__
-
-    add("channel", _by_field(cases, "reporter_kind", ReporterKind.choices, ids, cols, "channel"))
-    add("place", _by_field(cases, "place", Place.choices, ids, cols, "place"))
-    add("digital", _digital(cases, ids, cols))
-    add("month", _months(cases, period, ids, cols))
-    add("decision", _decisions(cases, ids, cols))
-    add("one_off", _one_off(cases, ids, cols))
-    add("progress", _progress(cases, ids, cols))
-    add("noblame", _noblame(cases, ids, cols))
-    add("rounds", _rounds(cases, ids, cols))
-    add("plans", _plans(cases, ids, cols))
-    add("recurrences", _recurrences(ids, period, cols))
-    add("outside_help", _outside_help(ids, period, cols))
-    add("talks", _talks(ids, period, today, cols))
-    report.to_stap_2, report.to_closed = _durations(cases, ids)
+    periods = [period, period.previous()] if compare else [period]
+    counts = _count(ids, periods, today)
+    reports = [_tables(Report(schools, p), counts[i], ids, p) for i, p in enumerate(periods)]
+    report = reports[0]
+    report.to_stap_2, report.to_closed = _durations(cases_in(ids, period), ids)
     if compare:
-        report.previous = year_report(schools, period.previous(), today=today, compare=False)
+        report.previous = reports[1]
         report.comparison = _comparison(report, report.previous)
     return report
 
 
-def _by_field(cases, name, choices, ids, cols, key) -> Table:
-    found = _counted(cases.values_list("school_id", name).annotate(n=Count("pk")))
-    titles = {
-        "channel": (_("Meldingen per melder"), _("Gemeld door")),
-        "place": (_("Meldingen per plaats"), _("Plaats")),
-    }
-    title, heading = titles[key]
-    values = [value for value, _label in choices]
-    return build_table(
-        key, title, heading, [label for _v, label in choices], cols, _grid(found, values, ids)
+def _count(ids, periods, today) -> list[dict]:
+    """Per period: {table key: {(school id, category): count}}, by the database."""
+    span = _span(periods)
+    found = [defaultdict(Counter) for _p in periods]
+
+    def add(table, rows):
+        for bucket, school, category, n in rows:
+            if 0 <= bucket < len(periods):
+                found[bucket][table][school, category] += n
+
+    cases = (
+        Case.objects.filter(school_id__in=ids, signal_date__range=span)
+        .exclude(state__in=NOT_COUNTED_STATES)
+        .order_by()
     )
+    for row in _case_rows(cases, periods):
+        bucket, school, channel, place, digital, month, decision, ending, closed, plan, n = row
+        if not 0 <= bucket < len(periods):
+            continue
+        tables = found[bucket]
+        tables["channel"][school, channel] += n
+        tables["place"][school, place] += n
+        tables["digital"][school, digital] += n
+        tables["month"][school, (month.year, month.month)] += n
+        decision = decision if decision in DECISIONS else None
+        tables["decision"][school, decision] += n
+        if decision == "classify_one_off":
+            tables["one_off"][school, ending] += n
+        tables["progress"][school, "closed" if closed else "open"] += n
+        if plan:
+            tables["plans"][school, plan == "signed"] += n
 
-
-def _digital(cases, ids, cols) -> Table:
-    found = _counted(cases.values_list("school_id", "is_digital").annotate(n=Count("pk")))
-    return build_table(
-        "digital",
-        _("Digitaal pesten"),
-        _("Soort"),
-        [_("digitaal (online, berichten, sociale media)"), _("niet digitaal")],
-        cols,
-        _grid(found, [True, False], ids),
-    )
-
-
-def _months(cases, period, ids, cols) -> Table:
-    months = period.months()
-    rows = (
-        cases.annotate(month=TruncMonth("signal_date"))
-        .values_list("school_id", "month")
+    trajects = (
+        Traject.objects.filter(case__in=cases)
+        .order_by()
+        .annotate(bucket=_bucket("case__signal_date", periods))
+        .values_list("bucket", "case__school_id", "state", "round")
         .annotate(n=Count("pk"))
     )
-    found = {(school, (m.year, m.month)): n for school, m, n in rows}
-    return build_table(
-        "month",
-        _("Meldingen per maand"),
-        _("Maand"),
-        [date_format(m, "M Y") for m in months],
-        cols,
-        _grid(found, [(m.year, m.month) for m in months], ids),
+    for bucket, school, state, rounds, n in trajects:
+        if not 0 <= bucket < len(periods):
+            continue
+        status = {
+            TrajectState.CLOSED_SUCCESS: "success",
+            TrajectState.CLOSED_INEFFECTIVE: "ineffective",
+        }.get(state, "running")
+        found[bucket]["noblame"][school, status] += n
+        if status == "success":
+            found[bucket]["rounds"][school, rounds] += n
+
+    nth = Choose(
+        When(number=1, then=Value(1)),
+        When(number=2, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    recurrences = (
+        Recurrence.objects.filter(case__school_id__in=ids, created_at__date__range=span)
+        .order_by()
+        .annotate(bucket=_bucket("created_at__date", periods), nth=nth)
+        .values_list("bucket", "case__school_id", "nth", "outside_help_advised")
+        .annotate(n=Count("pk"))
+    )
+    for bucket, school, number, advised, n in recurrences:
+        if 0 <= bucket < len(periods):
+            found[bucket]["recurrences"][school, number] += n
+            if advised:
+                found[bucket]["outside_help"][school, "advised"] += n
+
+    first_held = Subquery(
+        Version.objects.filter(talk=OuterRef("pk")).order_by("held_on").values("held_on")[:1]
+    )
+    help_talks = (
+        Talk.objects.filter(case__school_id__in=ids, kind__startswith="outside_help")
+        .order_by()
+        .annotate(held=first_held)
+        .filter(held__range=span)
+        .annotate(bucket=_bucket("held", periods))
+        .values_list("bucket", "case__school_id")
+        .annotate(n=Count("pk"))
+    )
+    add("outside_help", ((b, s, "talks", n) for b, s, n in help_talks))
+
+    status = Choose(
+        When(held__isnull=True, planned_on__lt=today, then=Value("overdue")),
+        When(held__isnull=True, then=Value("upcoming")),
+        When(held__gt=F("planned_on"), then=Value("late")),
+        default=Value("on_time"),
+        output_field=CharField(),
+    )
+    talks = (
+        Talk.objects.filter(case__school_id__in=ids, planned_on__range=span)
+        .exclude(case__state__in=NOT_COUNTED_STATES)
+        .order_by()
+        .annotate(held=first_held)
+        .annotate(status=status, bucket=_bucket("planned_on", periods))
+        .values_list("bucket", "case__school_id", "status")
+        .annotate(n=Count("pk"))
+    )
+    add("talks", talks)
+    return found
+
+
+def _case_rows(cases, periods):
+    """The cases grouped by everything the signal and case tables split on."""
+    changes = StateChange.objects.filter(case=OuterRef("pk"))
+    out_of_assessment = changes.filter(source=State.ASSESSMENT).order_by("at", "pk")
+    after_review = changes.filter(source=State.ONE_OFF_REVIEW)
+    plans = ActionPlan.objects.filter(case=OuterRef("pk"))
+    return (
+        cases.annotate(
+            bucket=_bucket("signal_date", periods),
+            month=TruncMonth("signal_date"),
+            decision=Subquery(out_of_assessment.values("transition")[:1]),
+            ending=Choose(
+                When(Exists(after_review.filter(target=State.CLOSED)), then=Value("stopped")),
+                When(Exists(after_review), then=Value("went_on")),
+                default=Value("running"),
+                output_field=CharField(),
+            ),
+            is_closed=Choose(
+                When(state=State.CLOSED, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            plan=Choose(
+                When(Exists(plans.filter(locked_at__isnull=False)), then=Value("signed")),
+                When(Exists(plans), then=Value("draft")),
+                default=Value(""),
+                output_field=CharField(),
+            ),
+        )
+        .values_list(
+            "bucket",
+            "school_id",
+            "reporter_kind",
+            "place",
+            "is_digital",
+            "month",
+            "decision",
+            "ending",
+            "is_closed",
+            "plan",
+        )
+        .annotate(n=Count("pk"))
     )
 
 
@@ -338,210 +444,6 @@ DECISIONS = {
     "classify_repeated": _("herhaald pesten (stap 3 of 4)"),
     None: _("nog niet ingeschat"),
 }
-
-
-def _decisions(cases, ids, cols) -> Table:
-    """The stap 2 decision of each case: the first transition out of stap 2."""
-    first_out_of_assessment = StateChange.objects.filter(
-        case=OuterRef("pk"), source=State.ASSESSMENT
-    ).order_by("at", "pk")
-    rows = (
-        cases.annotate(decision=Subquery(first_out_of_assessment.values("transition")[:1]))
-        .values_list("school_id", "decision")
-        .annotate(n=Count("pk"))
-    )
-    found = defaultdict(int)
-    for school, decision, n in rows:
-        found[school, decision if decision in DECISIONS else None] += n
-    return build_table(
-        "decision",
-        _("Wat was het? (de inschatting in stap 2)"),
-        _("Inschatting"),
-        list(DECISIONS.values()),
-        cols,
-        _grid(found, list(DECISIONS), ids),
-    )
-
-
-def _one_off(cases, ids, cols) -> Table:
-    """How the one-off incidents ended: stopped at the review, went on, or still running."""
-    changes = StateChange.objects.filter(case=OuterRef("pk"), source=State.ONE_OFF_REVIEW)
-    ending = Choose(
-        When(Exists(changes.filter(target=State.CLOSED)), then=Value("stopped")),
-        When(Exists(changes.exclude(target=State.CLOSED)), then=Value("went_on")),
-        default=Value("running"),
-        output_field=CharField(),
-    )
-    one_offs = cases.filter(
-        Exists(
-            StateChange.objects.filter(
-                case=OuterRef("pk"), source=State.ASSESSMENT, transition="classify_one_off"
-            )
-        )
-    )
-    found = _counted(
-        one_offs.annotate(ending=ending).values_list("school_id", "ending").annotate(n=Count("pk"))
-    )
-    keys = {
-        "stopped": _("gestopt na het evaluatiegesprek"),
-        "went_on": _("ging door: verder met stap 3 of 4"),
-        "running": _("loopt nog"),
-    }
-    return build_table(
-        "one_off",
-        _("Eenmalige incidenten: de afloop"),
-        _("Afloop"),
-        list(keys.values()),
-        cols,
-        _grid(found, list(keys), ids),
-    )
-
-
-def _progress(cases, ids, cols) -> Table:
-    status = Choose(
-        When(state=State.CLOSED, then=Value("closed")),
-        default=Value("open"),
-        output_field=CharField(),
-    )
-    found = _counted(
-        cases.annotate(status=status).values_list("school_id", "status").annotate(n=Count("pk"))
-    )
-    return build_table(
-        "progress",
-        _("Stand van de casussen nu"),
-        _("Stand"),
-        [_("afgesloten"), _("nog open")],
-        cols,
-        _grid(found, ["closed", "open"], ids),
-    )
-
-
-def _noblame(cases, ids, cols) -> Table:
-    status = Choose(
-        When(state=TrajectState.CLOSED_SUCCESS, then=Value("success")),
-        When(state=TrajectState.CLOSED_INEFFECTIVE, then=Value("ineffective")),
-        default=Value("running"),
-        output_field=CharField(),
-    )
-    found = _counted(
-        Traject.objects.filter(case__in=cases)
-        .order_by()
-        .annotate(status=status)
-        .values_list("case__school_id", "status")
-        .annotate(n=Count("pk"))
-    )
-    return build_table(
-        "noblame",
-        _("No Blame-aanpak (stap 3)"),
-        _("Afloop"),
-        [_("verbeterd: afgesloten"), _("niet effectief: door naar stap 4"), _("loopt nog")],
-        cols,
-        _grid(found, ["success", "ineffective", "running"], ids),
-    )
-
-
-def _rounds(cases, ids, cols) -> Table:
-    found = _counted(
-        Traject.objects.filter(case__in=cases, state=TrajectState.CLOSED_SUCCESS)
-        .order_by()
-        .values_list("case__school_id", "round")
-        .annotate(n=Count("pk"))
-    )
-    rounds = [1, 2, 3, 4, 5]
-    return build_table(
-        "rounds",
-        _("No Blame: rondes tot verbetering"),
-        _("Rondes"),
-        [str(n) for n in rounds],
-        cols,
-        _grid(found, rounds, ids),
-        note=_("Alleen trajecten die met verbetering zijn afgesloten."),
-    )
-
-
-def _plans(cases, ids, cols) -> Table:
-    plans = ActionPlan.objects.filter(case=OuterRef("pk"))
-    found = _counted(
-        cases.filter(Exists(plans))
-        .annotate(signed=Exists(plans.filter(locked_at__isnull=False)))
-        .values_list("school_id", "signed")
-        .annotate(n=Count("pk"))
-    )
-    return build_table(
-        "plans",
-        _("Plannen van aanpak (stap 4)"),
-        _("Plan"),
-        [_("door iedereen getekend"), _("nog niet door iedereen getekend")],
-        cols,
-        _grid(found, [True, False], ids),
-    )
-
-
-def _recurrences(ids, period, cols) -> Table:
-    """Herhalingen recorded in the period (a pupil found bullying again), by how many the
-    pupil had had."""
-    number = Choose(
-        When(number=1, then=Value(1)),
-        When(number=2, then=Value(2)),
-        default=Value(3),
-        output_field=IntegerField(),
-    )
-    found = _counted(
-        Recurrence.objects.filter(
-            case__school_id__in=ids, created_at__date__range=(period.start, period.end)
-        )
-        .order_by()
-        .annotate(nth=number)
-        .values_list("case__school_id", "nth")
-        .annotate(n=Count("pk"))
-    )
-    return build_table(
-        "recurrences",
-        _("Herhalingen"),
-        _("Herhaling"),
-        [_("eerste herhaling"), _("tweede herhaling"), _("derde of latere herhaling")],
-        cols,
-        _grid(found, [1, 2, 3], ids),
-    )
-
-
-def _outside_help(ids, period, cols) -> Table:
-    """Advice to seek outside help: given to a bully's parents (from the second recurrence
-    on) and talks held with parents about it."""
-    advised = dict(
-        Recurrence.objects.filter(
-            case__school_id__in=ids,
-            created_at__date__range=(period.start, period.end),
-            outside_help_advised=True,
-        )
-        .order_by()
-        .values_list("case__school_id")
-        .annotate(n=Count("pk"))
-    )
-    first_held = Version.objects.filter(talk=OuterRef("pk")).order_by("held_on")
-    talks = dict(
-        Talk.objects.filter(case__school_id__in=ids, kind__startswith="outside_help")
-        .annotate(held=Subquery(first_held.values("held_on")[:1]))
-        .filter(held__range=(period.start, period.end))
-        .order_by()
-        .values_list("case__school_id")
-        .annotate(n=Count("pk"))
-    )
-    values = [[advised.get(i, 0) for i in ids], [talks.get(i, 0) for i in ids]]
-    return build_table(
-        "outside_help",
-        _("Advies om hulp van buitenaf te zoeken"),
-        _("Advies"),
-        [
-            _("vastgelegd bij een herhaling (ouders van de pester)"),
-            _("gesprekken met ouders over hulp van buitenaf"),
-        ],
-        cols,
-        values,
-        partition=False,
-    )
-
-
 TALK_STATUSES = {
     "on_time": _("gehouden op of voor de geplande datum"),
     "late": _("gehouden na de geplande datum"),
@@ -550,33 +452,98 @@ TALK_STATUSES = {
 }
 
 
-def _talks(ids, period, today, cols) -> Table:
-    first_held = Version.objects.filter(talk=OuterRef("pk")).order_by("held_on")
-    status = Choose(
-        When(held__isnull=True, planned_on__lt=today, then=Value("overdue")),
-        When(held__isnull=True, then=Value("upcoming")),
-        When(held__gt=F("planned_on"), then=Value("late")),
-        default=Value("on_time"),
-        output_field=CharField(),
+def _tables(report: Report, found: dict, ids: list[int], period: Period) -> Report:
+    """The protected tables of one period from its counts."""
+    cols = report.columns
+    months = period.months()
+
+    def table(key, title, heading, categories: dict, **options):
+        values = _grid(found[key], list(categories), ids)
+        labels = [str(label) for label in categories.values()]
+        report.tables[key] = build_table(key, title, heading, labels, cols, values, **options)
+
+    table("channel", _("Meldingen per melder"), _("Gemeld door"), dict(ReporterKind.choices))
+    table("place", _("Meldingen per plaats"), _("Plaats"), dict(Place.choices))
+    table(
+        "digital",
+        _("Digitaal pesten"),
+        _("Soort"),
+        {True: _("digitaal (online, berichten, sociale media)"), False: _("niet digitaal")},
     )
-    found = _counted(
-        Talk.objects.filter(case__school_id__in=ids, planned_on__range=(period.start, period.end))
-        .exclude(case__state__in=NOT_COUNTED_STATES)
-        .order_by()
-        .annotate(held=Subquery(first_held.values("held_on")[:1]))
-        .annotate(status=status)
-        .values_list("case__school_id", "status")
-        .annotate(n=Count("pk"))
+    table(
+        "month",
+        _("Meldingen per maand"),
+        _("Maand"),
+        {(m.year, m.month): date_format(m, "M Y") for m in months},
     )
-    return build_table(
+    table("decision", _("Wat was het? (de inschatting in stap 2)"), _("Inschatting"), DECISIONS)
+    table(
+        "one_off",
+        _("Eenmalige incidenten: de afloop"),
+        _("Afloop"),
+        {
+            "stopped": _("gestopt na het evaluatiegesprek"),
+            "went_on": _("ging door: verder met stap 3 of 4"),
+            "running": _("loopt nog"),
+        },
+    )
+    table(
+        "progress",
+        _("Stand van de casussen nu"),
+        _("Stand"),
+        {"closed": _("afgesloten"), "open": _("nog open")},
+    )
+    table(
+        "noblame",
+        _("No Blame-aanpak (stap 3)"),
+        _("Afloop"),
+        {
+            "success": _("verbeterd: afgesloten"),
+            "ineffective": _("niet effectief: door naar stap 4"),
+            "running": _("loopt nog"),
+        },
+    )
+    table(
+        "rounds",
+        _("No Blame: rondes tot verbetering"),
+        _("Rondes"),
+        {n: str(n) for n in range(1, 6)},
+        note=_("Alleen trajecten die met verbetering zijn afgesloten."),
+    )
+    table(
+        "plans",
+        _("Plannen van aanpak (stap 4)"),
+        _("Plan"),
+        {True: _("door iedereen getekend"), False: _("nog niet door iedereen getekend")},
+    )
+    table(
+        "recurrences",
+        _("Herhalingen"),
+        _("Herhaling"),
+        {
+            1: _("eerste herhaling"),
+            2: _("tweede herhaling"),
+            3: _("derde of latere herhaling"),
+        },
+    )
+    table(
+        "outside_help",
+        _("Advies om hulp van buitenaf te zoeken"),
+        _("Advies"),
+        {
+            "advised": _("vastgelegd bij een herhaling (ouders van de pester)"),
+            "talks": _("gesprekken met ouders over hulp van buitenaf"),
+        },
+        partition=False,
+    )
+    table(
         "talks",
         _("Geplande gesprekken"),
         _("Gesprek"),
-        list(TALK_STATUSES.values()),
-        cols,
-        _grid(found, list(TALK_STATUSES), ids),
+        TALK_STATUSES,
         note=_("Gesprekken met een geplande datum in deze periode."),
     )
+    return report
 
 
 def _durations(cases, ids) -> tuple[list[Spread], list[Spread]]:

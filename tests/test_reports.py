@@ -317,7 +317,7 @@ def test_any_period(world, school):
 
 
 def test_queries_do_not_grow_with_the_cases(world, school, django_assert_max_num_queries):
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(7):
         year_report([school], YEAR, today=TODAY)
 
 
