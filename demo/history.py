@@ -135,18 +135,23 @@ class _History:
         self.refs[school.pk, str(day.year)] += 1
         return f"{day.year}-{self.refs[school.pk, str(day.year)]:03d}"
 
-    def plan_case(self, key, first_year, pupils, year_end) -> None:
+    def plan_case(self, key, signal, pupils, year_end) -> None:
+        """One case signalled on ``signal``; cases come in date order, so a pupil's earlier
+        No Blame traject is known when they bully again."""
         rng = self.rng
         school, staff = self.schools[key], self.staff(key)
-        signal = self.signal_date(first_year)
         place = _pick(rng, PLACES)
         digital = place == Place.ONLINE or rng.random() < 0.05
         decision = _pick(rng, DECISIONS)
         victim, bully = rng.sample(pupils, 2)
-        known = [p for p in self.bullies[key] if p in pupils and p != victim]
-        if decision == "repeated" and known and rng.random() < 0.4:
-            bully = rng.choice(known)  # bullying again: a herhaling if they had a plan
-        self.bullies[key].append(bully)
+        # A pupil comes back at most twice: more would not be a believable school year.
+        seen = Counter(p.pk for p in self.bullies[key])
+        known = [p for p in dict.fromkeys(self.bullies[key]) if seen[p.pk] < 2 and p != victim]
+        known = [p for p in known if p in pupils]
+        again = decision == "repeated" and known and rng.random() < 0.6
+        if again:
+            # Bullying again after a No Blame traject: straight to stap 4 (the history rule).
+            bully = rng.choice(known)
         case = Case(
             school=school,
             reference="",  # numbered in date order when written
@@ -186,9 +191,14 @@ class _History:
             else:
                 step("escalate", State.ONE_OFF_REVIEW, State.SUPPORT_GROUP, (12, 17))
                 self.no_blame(case, staff, steps, step, extra)
+        elif again:
+            step("classify_repeated", State.ASSESSMENT, State.ACTION_PLAN, (0, 2))
+            self.action_plan(steps, step, extra)
         else:
             step("classify_repeated", State.ASSESSMENT, State.SUPPORT_GROUP, (0, 2))
             self.no_blame(case, staff, steps, step, extra)
+        if "traject" in extra or again:
+            self.bullies[key].append(bully)
         extra["steps"] = steps
         extra["victim_talk_on"] = victim_talk_on
         self.cases.append((case, extra))
@@ -196,7 +206,7 @@ class _History:
     def no_blame(self, case, staff, steps, step, extra) -> None:
         rng = self.rng
         start = steps[-1][3]
-        if rng.random() < 0.78:
+        if rng.random() < 0.7:
             rounds = _pick(rng, ROUNDS)
             step("close", State.SUPPORT_GROUP, State.CLOSED, (14 + 14 * rounds, 20 + 16 * rounds))
             extra["traject"] = (TrajectState.CLOSED_SUCCESS, rounds, start, steps[-1][3])
@@ -206,6 +216,10 @@ class _History:
             "escalate", State.SUPPORT_GROUP, State.ACTION_PLAN, (14 + 14 * rounds, 20 + 16 * rounds)
         )
         extra["traject"] = (TrajectState.CLOSED_INEFFECTIVE, rounds, start, steps[-1][3])
+        self.action_plan(steps, step, extra)
+
+    def action_plan(self, steps, step, extra) -> None:
+        """Stap 4 to 10: the plan signed, the talks held, the case closed."""
         step("start_coaching", State.ACTION_PLAN, State.COACHING, (5, 12))
         extra["plan_signed"] = steps[-1][3]
         step("start_talks", State.COACHING, State.TALKS, (2, 6))
@@ -227,8 +241,9 @@ def seed_history(schools: dict, users: dict, *, today: datetime.date, origins: d
             first_year = first_now - years_ago
             year_end = min(datetime.date(first_year + 1, 7, 17), today - datetime.timedelta(1))
             pupils = history.former_pupils(key, datetime.date(first_year + 1, 7, 17))
-            for _n in range(SIGNALS[key][index]):
-                history.plan_case(key, first_year, pupils, year_end)
+            days = sorted(history.signal_date(first_year) for _n in range(SIGNALS[key][index]))
+            for day in days:
+                history.plan_case(key, day, pupils, year_end)
     _write(history)
 
 

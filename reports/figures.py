@@ -124,6 +124,11 @@ class Table:
         ]
 
     @property
+    def has_chart(self) -> bool:
+        """Is there a bar to draw: a count above zero that may be shown?"""
+        return any(cell.chart_value for row in self.rows for cell in row)
+
+    @property
     def chart_id(self) -> str:
         return f"chart-{self.key}"
 
