@@ -19,7 +19,6 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -28,7 +27,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as Choose
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -219,12 +218,6 @@ class Spread:
         return single(self.count)
 
 
-def _days(start: datetime.date, at: datetime.datetime | None) -> int | None:
-    if at is None:
-        return None
-    return max((timezone.localdate(at) - start).days, 0)
-
-
 # --- the report -------------------------------------------------------------------------------
 
 
@@ -378,18 +371,19 @@ def _count(ids, periods, today) -> list[dict]:
     )
     add("outside_help", ((b, s, "talks", n) for b, s, n in help_talks))
 
+    # On time: a version held on or before the planned day; late: only versions after it.
+    versions = Version.objects.filter(talk=OuterRef("pk"))
     status = Choose(
-        When(held__isnull=True, planned_on__lt=today, then=Value("overdue")),
-        When(held__isnull=True, then=Value("upcoming")),
-        When(held__gt=F("planned_on"), then=Value("late")),
-        default=Value("on_time"),
+        When(Exists(versions.filter(held_on__lte=OuterRef("planned_on"))), then=Value("on_time")),
+        When(Exists(versions), then=Value("late")),
+        When(planned_on__lt=today, then=Value("overdue")),
+        default=Value("upcoming"),
         output_field=CharField(),
     )
     talks = (
         Talk.objects.filter(case__school_id__in=ids, planned_on__range=span)
         .exclude(case__state__in=NOT_COUNTED_STATES)
         .order_by()
-        .annotate(held=first_held)
         .annotate(status=status, bucket=_bucket("planned_on", periods))
         .values_list("bucket", "case__school_id", "status")
         .annotate(n=Count("pk"))
@@ -555,18 +549,20 @@ def _durations(cases, ids) -> tuple[list[Spread], list[Spread]]:
     """Days from the signal to stap 2 and to closing, per school (and all together when
     there are several): one query, summarised here."""
     first = StateChange.objects.filter(case=OuterRef("pk")).order_by("at", "pk")
+
+    # The day (in the school's time zone) of the first arrival in stap 2 and in "closed".
+    def first_day(target):
+        return Subquery(first.filter(target=target).annotate(day=TruncDate("at")).values("day")[:1])
+
     rows = cases.annotate(
-        stap_2=Subquery(first.filter(target=State.ASSESSMENT).values("at")[:1]),
-        closed=Subquery(first.filter(target=State.CLOSED).values("at")[:1]),
+        stap_2=first_day(State.ASSESSMENT), closed=first_day(State.CLOSED)
     ).values_list("school_id", "signal_date", "stap_2", "closed")
     to_stap_2, to_closed = defaultdict(list), defaultdict(list)
     for school, signal_date, stap_2, closed in rows:
-        for days, into in (
-            (_days(signal_date, stap_2), to_stap_2),
-            (_days(signal_date, closed), to_closed),
-        ):
-            if days is not None:
-                into[school].append(days)
+        if stap_2 is not None:
+            to_stap_2[school].append(max((stap_2 - signal_date).days, 0))
+        if closed is not None:
+            to_closed[school].append(max((closed - signal_date).days, 0))
     result = []
     for found in (to_stap_2, to_closed):
         spreads = [Spread.of(found[i]) for i in ids]
