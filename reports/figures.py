@@ -125,7 +125,8 @@ class Table:
     @property
     def has_chart(self) -> bool:
         """Is there a bar to draw: a count above zero that may be shown?"""
-        return any(cell.chart_value for row in self.rows for cell in row)
+        totals = self.row_totals or []
+        return any(cell.chart_value for row in [*self.rows, totals] for cell in row)
 
     @property
     def chart_id(self) -> str:
@@ -139,13 +140,14 @@ class Table:
 
     def chart(self) -> dict:
         """Chart.js data: a dataset per school (only what may be shown)."""
-        return {
-            "labels": [str(label) for label in self.labels],
-            "datasets": [
-                {"label": str(name), "values": [c.chart_value for c in self.column(i)]}
-                for i, name in enumerate(self.columns)
-            ],
-        }
+        datasets = [
+            {"label": str(name), "values": [c.chart_value for c in self.column(i)]}
+            for i, name in enumerate(self.columns)
+        ]
+        if self.row_totals:  # a school's count may be hidden where the board's total is not
+            values = [c.chart_value for c in self.row_totals]
+            datasets.append({"label": str(_("Alle scholen")), "values": values})
+        return {"labels": [str(label) for label in self.labels], "datasets": datasets}
 
     def value(self, row: int, column: int = 0) -> int:
         return self.rows[row][column].value
