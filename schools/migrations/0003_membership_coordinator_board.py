@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('schools', '0002_pupil_import'),
+        ("schools", "0002_pupil_import"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('teacher', 'leerkracht'), ('ib', 'intern begeleider'), ('smw', 'schoolmaatschappelijk werker'), ('director', 'directie'), ('admin', 'beheerder'), ('coordinator', 'anti-pestcoördinator'), ('board', 'bestuur / kwaliteitszorg')], max_length=20, verbose_name='rol'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("teacher", "leerkracht"),
+                    ("ib", "intern begeleider"),
+                    ("smw", "schoolmaatschappelijk werker"),
+                    ("director", "directie"),
+                    ("admin", "beheerder"),
+                    ("coordinator", "anti-pestcoördinator"),
+                    ("board", "bestuur / kwaliteitszorg"),
+                ],
+                max_length=20,
+                verbose_name="rol",
+            ),
         ),
     ]
