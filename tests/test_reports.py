@@ -9,6 +9,7 @@ through the services): the report reads history, and only its shape matters here
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from noblame.models import Traject
 from plans.models import ActionPlan
 from reports.figures import Period, Spread, difference, year_report
 from reports.suppression import COVER, SMALL, Cell, _exposed, protect, single
+from schools import services
 from schools.models import Role
 from tests.conftest import make_pupil, make_user
 
@@ -561,3 +563,15 @@ def test_the_school_pdf_shows_the_figures_with_small_ones_hidden(
     assert "Sanne" not in text
     assert "T-1" not in text
     assert response["Content-Disposition"].endswith('jaarverslag-obs-de-regenboog-2025-2026.pdf"')
+
+
+# --- who gives the roles ------------------------------------------------------------------------
+
+
+def test_the_beheerder_gives_the_coordinator_role_not_the_boards(school, beheerder, board_user):
+    with pytest.raises(ValidationError):
+        services.staff_set_roles(board_user, by=beheerder, school=school, roles=[Role.BOARD])
+    services.staff_set_roles(board_user, by=beheerder, school=school, roles=[Role.COORDINATOR])
+
+    roles = set(board_user.memberships.values_list("role", flat=True))
+    assert roles == {Role.BOARD, Role.COORDINATOR}  # the board role stays, untouched
