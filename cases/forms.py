@@ -115,6 +115,12 @@ class SignalForm(forms.Form):
         label=_("Bewijs, zoals screenshots (PNG, JPEG of PDF, elk hoogstens 10 MB)"),
         required=False,
     )
+    # Asked only when a pupil of the signal is already in an open case (one case per situation).
+    separate_reason = forms.CharField(
+        label=_("Waarom is dit een andere situatie dan de open casus?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,7 +160,7 @@ class SignalForm(forms.Form):
 
 class TransitionForm(forms.Form):
     remark = forms.CharField(
-        label=_("Opmerking bij deze stap (niet verplicht)"),
+        label=_("Opmerking bij deze stap (verplicht bij het intrekken van een melding)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -170,10 +176,11 @@ class TalkForm(forms.Form):
         validators=[not_in_future],
     )
 
-    def __init__(self, *args, kind, case, version=None, **kwargs):
+    def __init__(self, *args, kind, case, version=None, window=None, **kwargs):
+        """``window``: the planned talk this records, when it has a window (``Talk``)."""
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.questions = questions_for(kind, case.cycle)
+        self.questions = questions_for(kind, case.recurrence_level())
         for question in self.questions:
             if question.choices:
                 field = forms.ChoiceField(
@@ -199,6 +206,14 @@ class TalkForm(forms.Form):
             required=False,
             widget=forms.Textarea(attrs={"rows": 2}),
         )
+        self.talk_window = window
+        if window is not None and window.window_opens is not None:
+            self.fields["early_reason"] = forms.CharField(
+                label=_("Waarom eerder dan %(date)s? (alleen nodig als het gesprek eerder was)")
+                % {"date": window.window_opens.strftime("%d-%m-%Y")},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
         self.fields["staff"] = StaffMultipleChoiceField(
             label=_("Medewerkers bij het gesprek"),
             queryset=school_staff(case.school),

@@ -170,6 +170,28 @@ TALK_GUIDANCE: dict[str, Guidance] = {
         ),
         avoid=(_("Breng het niet als straf: het advies is bedoeld om het kind te helpen."),),
     ),
+    TalkKind.OUTSIDE_HELP_VICTIM: Guidance(
+        opening=(
+            _("Nodig de ouders van de gepeste leerling uit voor een apart, rustig gesprek."),
+            _(
+                "Vertel dat hun kind nu voor de derde keer in korte tijd gepest is en dat de "
+                "school daarom met hen wil kijken naar extra steun."
+            ),
+        ),
+        ask=(
+            _("Hoe gaat het thuis met het kind? Wat merken de ouders?"),
+            _(
+                "Zou hulp buiten school het kind sterker maken, bijvoorbeeld een "
+                "weerbaarheidstraining?"
+            ),
+            _("Noem concrete adressen (zie hieronder) en spreek af wie het eerste contact legt."),
+            _("Spreek af wanneer u elkaar weer spreekt."),
+        ),
+        avoid=(
+            _("Leg de oorzaak niet bij het kind of bij de ouders: het pesten moet stoppen."),
+            _("Beloof niet dat hulp van buitenaf de taak van de school overneemt."),
+        ),
+    ),
     TalkKind.OTHER: Guidance(
         opening=(_("Noteer wie erbij waren en waarom het gesprek plaatsvond."),),
         ask=(_("Vat samen wat er is besproken en afgesproken."),),
@@ -207,4 +229,100 @@ DECISION_AID = (
             _("Dezelfde kinderen zijn steeds pester en gepeste"),
         ),
     ),
+)
+
+
+# Where parents can find help outside school (seed 6.3, in our own words). Web addresses
+# only: local numbers differ per municipality.
+OUTSIDE_HELP_CONTACTS = (
+    (
+        _("GGD (jeugdgezondheidszorg)"),
+        _(
+            "De jeugdarts of jeugdverpleegkundige van de GGD denkt mee over hoe het met het "
+            "kind gaat en kan doorverwijzen."
+        ),
+        "www.ggd.nl",
+    ),
+    (
+        _("Centrum voor Jeugd en Gezin (CJG)"),
+        _(
+            "Voor vragen over opvoeden en gedrag, ook over pesten en gepest worden; vaak met "
+            "trainingen voor weerbaarheid of sociale vaardigheden."
+        ),
+        "www.cjg.nl",
+    ),
+    (
+        _("Bureau Halt"),
+        _(
+            "Voorlichting en lessen over pesten, online gedrag en de gevolgen ervan; Halt "
+            "helpt ook als het pesten strafbaar is geworden."
+        ),
+        "www.halt.nl",
+    ),
+)
+
+
+# Seed 5.1: digital bullying. Advice for the school, the parents and the pupil, in our own
+# words; shown on the case page and printed as a leaflet for the parents.
+DIGITAL_ADVICE = (
+    (
+        _("Voor de school"),
+        (
+            _("Vraag de leerlingen geregeld of ze nare berichten krijgen of zien."),
+            _("Bewaar het bewijs bij de casus: schermafbeeldingen met datum en afzender."),
+            _("Is duidelijk wie het doet en met welke bedoeling, volg dan het gewone stappenplan."),
+            _("Zet in de bovenbouw lessen over online gedrag in, bijvoorbeeld van Bureau Halt."),
+        ),
+    ),
+    (
+        _("Voor de ouders"),
+        (
+            _(
+                "Praat met uw kind over wat het online meemaakt, zonder meteen de telefoon af "
+                "te pakken."
+            ),
+            _("Bedenk dat uw kind ook zelf nare berichten kan sturen; bespreek ook dat."),
+            _("Bewaar alle nare berichten: maak schermafbeeldingen en gooi niets weg."),
+            _("Blokkeer wie uw kind lastigvalt en meld het bij het platform."),
+            _(
+                "Is er sprake van bedreiging, afpersing of het delen van naaktbeelden: doe "
+                "aangifte bij de politie."
+            ),
+            _("Vertel het de leerkracht, zodat de school mee kan helpen."),
+        ),
+    ),
+    (
+        _("Voor de leerling"),
+        (
+            _("Vertel het aan je vader, moeder of leerkracht als je iets naars krijgt."),
+            _("Reageer niet terug, maar bewaar het bericht."),
+            _("Blokkeer wie vervelend doet en verwijder zo nodig je account."),
+            _(
+                "Geef je naam, adres, telefoonnummer of school niet zomaar aan iemand online; "
+                "overleg eerst met een ouder of de leerkracht."
+            ),
+        ),
+    ),
+)
+
+
+# Stap 7: the written reflection assignment for the bully (printed), in our own words.
+REFLECTION_ASSIGNMENT = (
+    (
+        _("Wat is er gebeurd?"),
+        _("Schrijf op wat jij hebt gedaan. Vertel het eerlijk en in je eigen woorden."),
+    ),
+    (
+        _("Wat deed het met de ander?"),
+        _("Hoe denk je dat de ander zich voelde? Wat merkte je daarvan?"),
+    ),
+    (
+        _("Wat ga ik anders doen?"),
+        _("Wat doe jij voortaan als je merkt dat je weer zo wilt doen? Wie kan je helpen?"),
+    ),
+)
+APOLOGY_PARTS = (
+    _("Ik zie wat ik gedaan heb: ..."),
+    _("Ik beloof dat ik stop met pesten: ..."),
+    _("Zo ga je merken dat ik veranderd ben: ..."),
 )

@@ -4,7 +4,7 @@ Dependencies run one way: ``noblame``, ``plans`` and ``dossier`` use ``cases``; 
 uses none of them. Where the case must let them act or answer, it offers one of these,
 which the apps fill in their ``AppConfig.ready``:
 
-- ``case_transitioned`` and ``recurrence_recorded``: signals sent by
+- ``case_transitioned``, ``recurrence_recorded`` and ``outside_help_advised``: signals sent by
   ``services.case_transition`` inside the transition's atomic block, after the state and
   its history row are saved. A receiver that raises rolls the whole transition back, so
   what it writes (a traject, a dossier entry) exists exactly when the transition does.
@@ -21,6 +21,9 @@ from django.dispatch import Signal
 case_transitioned = Signal()
 # Sent with: recurrence (a cases.Recurrence just recorded), by.
 recurrence_recorded = Signal()
+# Sent with: recurrence, version (the stap 6 talk with the bully's parents that recorded the
+# strong advice for outside help), by. Only then is the advice given.
+outside_help_advised = Signal()
 
 _answers: dict[str, list[Callable]] = {}
 _panels: list[str] = []

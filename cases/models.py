@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, transition
 
-from cases import rules
+from cases import routing, rules
 from cases.fsm import ThreadSafeConcurrentTransitionMixin
 from cases.talks import TalkKind, missing_answers
 from schools.models import Guardian, Pupil, School
@@ -34,9 +34,14 @@ class State(models.TextChoices):
     BACK_IN_CLASS = "back_in_class", _("Stap 9: terug in de groep")
     CLOSING = "closing", _("Stap 10: afsluiting")
     CLOSED = "closed", _("Afgesloten")
+    WITHDRAWN = "withdrawn", _("Ingetrokken")
 
 
-OPEN_STATES = [s for s in State.values if s != State.CLOSED]
+# A withdrawn signal stays in the history but is no open work, like a closed case.
+DONE_STATES = (State.CLOSED, State.WITHDRAWN)
+OPEN_STATES = [s for s in State.values if s not in DONE_STATES]
+# Where a signal logged in error can still be withdrawn: before stap 2 is decided.
+WITHDRAW_STATES = (State.SIGNALED, State.VICTIM_TALK, State.ASSESSMENT)
 
 
 class ReporterKind(models.TextChoices):
@@ -61,6 +66,24 @@ class Place(models.TextChoices):
 def _target_after_repeated(case: "Case") -> str:
     """Stap 2 option 3: a pupil who already had the No Blame approach goes straight to stap 4."""
     return State.ACTION_PLAN if case.had_no_blame_before() else State.SUPPORT_GROUP
+
+
+def _target_by_history(case: "Case") -> str:
+    """Repeated bullying: a bully who already had a plan van aanpak has a recurrence and
+    gets new agreements (stap 4); otherwise the No Blame rule decides."""
+    if routing.bullies_with_plan_before(case):
+        return State.ACTION_PLAN
+    return _target_after_repeated(case)
+
+
+def _target_after_reopen(case: "Case") -> str:
+    """Herhaling on a closed case: stap 5 only with a signed plan; else by the history rule,
+    and a case whose own No Blame traject did not hold goes to stap 4."""
+    if routing.has_signed_plan(case):
+        return State.COACHING
+    if routing.had_own_traject(case):
+        return State.ACTION_PLAN
+    return _target_by_history(case)
 
 
 class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
@@ -140,6 +163,8 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
     outcome = models.TextField(_("uitkomst"), blank=True)
     # Raised by every reopen (herhaling); talks belong to the cycle they were held in.
     cycle = models.PositiveSmallIntegerField(_("ronde van de casus"), default=1)
+    # Why this case was opened although a pupil of it was already in an open case.
+    separate_reason = models.TextField(_("waarom een aparte casus"), blank=True)
     pupils = models.ManyToManyField(Pupil, through="CasePupil", related_name="cases")
 
     class Meta:
@@ -191,7 +216,7 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         source=State.ASSESSMENT,
         target=State.ONE_OFF,
         permission=rules.TEACHER_OR_IB,
-        conditions=[rules.HAS_BULLY, rules.NO_EARLIER_WARNING],
+        conditions=[rules.HAS_BULLY, rules.NO_EARLIER_WARNING, rules.NO_EARLIER_PLAN],
     )
     def classify_one_off(self):
         pass
@@ -199,7 +224,7 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=State.ASSESSMENT,
-        target=GET_STATE(_target_after_repeated, states=[State.SUPPORT_GROUP, State.ACTION_PLAN]),
+        target=GET_STATE(_target_by_history, states=[State.SUPPORT_GROUP, State.ACTION_PLAN]),
         permission=rules.TEACHER_OR_IB,
         conditions=[rules.HAS_BULLY],
     )
@@ -221,28 +246,28 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         source=State.RESOLVED_OTHER,
         target=State.CLOSED,
         permission=rules.TEACHER_OR_IB,
-        conditions=[rules.OUTCOME_NOTED],
+        conditions=[rules.OUTCOME_NOTED, rules.VICTIM_OUTSIDE_HELP_HELD],
     )
     @transition(
         field=state,
         source=State.ONE_OFF_REVIEW,
         target=State.CLOSED,
         permission=rules.TEACHER_OR_IB,
-        conditions=[rules.review_says(stopped=True)],
+        conditions=[rules.review_says(stopped=True), rules.VICTIM_OUTSIDE_HELP_HELD],
     )
     @transition(
         field=state,
         source=State.SUPPORT_GROUP,
         target=State.CLOSED,
         permission=rules.SMW_OR_IB,
-        conditions=[rules.traject_closed(success=True)],
+        conditions=[rules.traject_closed(success=True), rules.VICTIM_OUTSIDE_HELP_HELD],
     )
     @transition(
         field=state,
         source=State.CLOSING,
         target=State.CLOSED,
         permission=rules.TEACHER_OR_IB,
-        conditions=[rules.talk_recorded(TalkKind.CLOSING)],
+        conditions=[rules.talk_recorded(TalkKind.CLOSING), rules.VICTIM_OUTSIDE_HELP_HELD],
     )
     def close(self):
         pass
@@ -250,7 +275,7 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=State.ONE_OFF_REVIEW,
-        target=GET_STATE(_target_after_repeated, states=[State.SUPPORT_GROUP, State.ACTION_PLAN]),
+        target=GET_STATE(_target_by_history, states=[State.SUPPORT_GROUP, State.ACTION_PLAN]),
         permission=rules.TEACHER_OR_IB,
         conditions=[rules.review_says(stopped=False)],
     )
@@ -331,11 +356,23 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=State.CLOSED,
-        target=State.COACHING,
+        target=GET_STATE(
+            _target_after_reopen,
+            states=[State.COACHING, State.ACTION_PLAN, State.SUPPORT_GROUP],
+        ),
         permission=rules.TEACHER_OR_IB,
         conditions=[rules.HAS_BULLY],
     )
     def reopen(self):
+        pass
+
+    @transition(
+        field=state,
+        source=list(WITHDRAW_STATES),
+        target=State.WITHDRAWN,
+        permission=rules.IB_ONLY,
+    )
+    def withdraw(self):
         pass
 
     # --- questions the guards and screens ask ---
@@ -357,7 +394,15 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
 
     def talk_is_recorded(self, kind: str) -> bool:
         version = self.current_version(kind)
-        return version is not None and not missing_answers(kind, version.answers, self.cycle)
+        return version is not None and not missing_answers(
+            kind, version.answers, self.recurrence_level()
+        )
+
+    def recurrence_level(self) -> int:
+        """The highest recurrence (herhaling) number a bully of this case reached in its
+        current cycle; 0 when none. It decides which stap 6 questions are asked."""
+        numbers = [r.number for r in self.recurrences.all() if r.cycle == self.cycle]
+        return max(numbers, default=0)
 
     def had_no_blame_before(self) -> bool:
         """Did a pupil of this case already go through the No Blame approach in another case?"""
@@ -402,6 +447,10 @@ class Talk(models.Model):
     kind = models.CharField(_("soort gesprek"), max_length=30, choices=TalkKind.choices)
     cycle = models.PositiveSmallIntegerField(_("ronde van de casus"), default=1)
     planned_on = models.DateField(_("gepland op"), null=True, blank=True)
+    # The protocol's window for this talk (``cases.windows``): held before it opens needs a
+    # reason; not held when it has closed is overdue. Empty: only the planned date counts.
+    window_opens = models.DateField(_("termijn begint"), null=True, blank=True)
+    window_closes = models.DateField(_("termijn eindigt"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -413,10 +462,24 @@ class Talk(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(cycle__gte=1), name="talk_cycle_positive"),
+            models.CheckConstraint(
+                condition=Q(window_opens__isnull=True)
+                | Q(window_closes__isnull=True)
+                | Q(window_opens__lte=models.F("window_closes")),
+                name="talk_window_in_order",
+            ),
         ]
 
     def __str__(self) -> str:
         return str(self.get_kind_display())
+
+    @property
+    def due_by(self):
+        """The last day it is on time: the end of its window, else its planned date."""
+        return self.window_closes or self.planned_on
+
+    def is_overdue(self, today) -> bool:
+        return self.due_by is not None and today > self.due_by
 
 
 class TalkVersion(models.Model):
@@ -428,6 +491,8 @@ class TalkVersion(models.Model):
     answers = models.JSONField(_("antwoorden"), default=dict, blank=True)
     notes = models.TextField(_("aantekeningen"), blank=True)
     confidential_notes = models.TextField(_("vertrouwelijke aantekeningen"), blank=True)
+    # Why it was held before its window opened (``Talk.window_opens``).
+    early_reason = models.TextField(_("reden voor een eerder gesprek"), blank=True)
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("medewerkers")
     )
@@ -465,6 +530,9 @@ class StateChange(models.Model):
     )
     at = models.DateTimeField(_("op"), default=timezone.now)
     remark = models.TextField(_("opmerking"), blank=True)
+    # The protocol rule that decided the target (``cases.routing.RULES``) and why, in Dutch.
+    rule = models.CharField(_("regel van het protocol"), max_length=40, blank=True)
+    rule_reason = models.TextField(_("waarom"), blank=True)
 
     class Meta:
         verbose_name = _("statuswijziging")
@@ -481,12 +549,32 @@ class StateChange(models.Model):
 
 
 class Recurrence(models.Model):
-    """A herhaling: the case reopened because this pupil bullied again."""
+    """A herhaling: a pupil who already had a plan van aanpak as bully bullies again, found
+    by reopening the old case or in a new case. Counted per pupil across all cases."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="recurrences")
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="recurrences")
     number = models.PositiveSmallIntegerField(_("hoeveelste herhaling"))
+    # The cycle of ``case`` it belongs to, and the case of the pupil's earlier plan.
+    cycle = models.PositiveSmallIntegerField(_("ronde van de casus"), default=1)
+    earlier_case = models.ForeignKey(
+        Case,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("casus met het eerdere plan"),
+    )
+    # Set only when the stap 6 talk with the bully's parents recorded the advice.
     outside_help_advised = models.BooleanField(_("advies hulp van buitenaf"), default=False)
+    advice_talk = models.ForeignKey(
+        "TalkVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gesprek waarin het advies is gegeven"),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -495,15 +583,48 @@ class Recurrence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["pupil", "number"], name="recurrence_unique_number"),
             models.CheckConstraint(condition=Q(number__gte=1), name="recurrence_number_positive"),
-            # From the second recurrence on the advice must be recorded.
+            # The advice counts as given only with the talk that recorded it.
             models.CheckConstraint(
-                condition=Q(number__lt=2) | Q(outside_help_advised=True),
-                name="recurrence_second_advises_help",
+                condition=Q(outside_help_advised=False) | Q(advice_talk__isnull=False),
+                name="recurrence_advice_has_talk",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{_('Herhaling')} {self.number} ({self.case.reference})"
+
+    @property
+    def needs_outside_help_advice(self) -> bool:
+        return self.number >= 2
+
+
+class CaseReport(models.Model):
+    """A later signal about the same situation, added to an open case instead of opening
+    a second one: a dated report on the case's timeline."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reports")
+    reporter_kind = models.CharField(_("gemeld door"), max_length=20, choices=ReporterKind.choices)
+    reporter_name = models.CharField(_("naam melder"), max_length=200, blank=True)
+    signal_date = models.DateField(_("datum van het voorval"), default=timezone.localdate)
+    place = models.CharField(_("plaats"), max_length=20, choices=Place.choices)
+    description = models.TextField(_("wat is er gebeurd"))
+    warning_signs = models.JSONField(_("signalen"), default=list, blank=True)
+    is_digital = models.BooleanField(_("digitaal pesten"), default=False)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("vastgelegd door"),
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("aanvullende melding")
+        verbose_name_plural = _("aanvullende meldingen")
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.signal_date}"
 
 
 class Notification(models.Model):

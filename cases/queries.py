@@ -18,9 +18,11 @@ from django.utils.translation import gettext as _
 from cases import hooks
 from cases.access import visible_cases, visible_pupils
 from cases.models import (
+    DONE_STATES,
     OPEN_STATES,
     Case,
     CasePupil,
+    CaseReport,
     Evidence,
     Notification,
     Place,
@@ -52,7 +54,7 @@ def open_planned_talks() -> QuerySet:
     """Planned talks of the current cycle of an open case that have no record yet."""
     return (
         Talk.objects.filter(planned_on__isnull=False, versions__isnull=True, cycle=F("case__cycle"))
-        .exclude(case__state=State.CLOSED)
+        .exclude(case__state__in=DONE_STATES)
         .order_by("planned_on", "pk")
     )
 
@@ -99,8 +101,8 @@ def todo_for(user, today: datetime.date | None = None, days: int = DUE_WITHIN_DA
         .select_related("case", "case__school")
     )
     return Todo(
-        overdue=[t for t in talks if t.planned_on < today],
-        due=[t for t in talks if t.planned_on >= today],
+        overdue=[t for t in talks if t.is_overdue(today)],
+        due=[t for t in talks if not t.is_overdue(today)],
     )
 
 
@@ -145,11 +147,17 @@ def waiting_for_ib(user) -> QuerySet:
     )
 
 
+def past_window(today: datetime.date) -> Q:
+    """Talks past their window (``Talk.window_closes``), or past their planned date."""
+    return Q(window_closes__lt=today) | Q(window_closes__isnull=True, planned_on__lt=today)
+
+
 def overdue_talks(user, today: datetime.date | None = None) -> list[Talk]:
     today = today or timezone.localdate()
     return list(
         open_planned_talks()
-        .filter(case__in=visible_cases(user), planned_on__lt=today)
+        .filter(case__in=visible_cases(user))
+        .filter(past_window(today))
         .select_related("case", "case__school")
     )
 
@@ -223,7 +231,18 @@ def case_timeline(case: Case) -> list[TimelineItem]:
             case.created_at,
             "signal",
             _("Melding: %(place)s") % {"place": case.get_place_display()},
-            _("Vastgelegd door %(name)s") % {"name": _person(case.logged_by)},
+            " — ".join(
+                filter(
+                    None,
+                    [
+                        _("Vastgelegd door %(name)s") % {"name": _person(case.logged_by)},
+                        _("Aparte casus, hoewel er al een open casus was: %(why)s")
+                        % {"why": case.separate_reason}
+                        if case.separate_reason
+                        else "",
+                    ],
+                )
+            ),
         )
     ]
     for change in StateChange.objects.filter(case=case).select_related("by"):
@@ -233,7 +252,18 @@ def case_timeline(case: Case) -> list[TimelineItem]:
                 change.at,
                 "transition",
                 _("Naar %(stap)s") % {"stap": change.get_target_display()},
-                " — ".join(filter(None, [_person(change.by), change.remark])),
+                " — ".join(filter(None, [_person(change.by), change.remark, change.rule_reason])),
+            )
+        )
+    for report in CaseReport.objects.filter(case=case).select_related("logged_by"):
+        items.append(
+            TimelineItem(
+                report.signal_date,
+                report.created_at,
+                "signal",
+                _("Nieuwe melding: %(place)s") % {"place": report.get_place_display()},
+                _("Vastgelegd door %(name)s — %(what)s")
+                % {"name": _person(report.logged_by), "what": report.description},
             )
         )
     versions = TalkVersion.objects.filter(talk__case=case).select_related("talk", "author")
@@ -249,7 +279,14 @@ def case_timeline(case: Case) -> list[TimelineItem]:
                     if version.number > 1
                     else _("vastgelegd door %(name)s")
                 )
-                % {"n": version.number, "name": _person(version.author)},
+                % {"n": version.number, "name": _person(version.author)}
+                + (
+                    " — "
+                    + _("eerder gehouden dan de termijn: %(reason)s")
+                    % {"reason": version.early_reason}
+                    if version.early_reason
+                    else ""
+                ),
                 reverse("cases:talk", args=[case.pk, version.talk.kind])
                 + f"?gesprek={version.talk_id}",
             )

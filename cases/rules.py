@@ -13,7 +13,7 @@ from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from cases import hooks
+from cases import hooks, routing
 from cases.access import acting_roles
 from cases.talks import TalkKind
 from schools.models import Role
@@ -153,6 +153,7 @@ def _no_earlier_warning(case) -> list[str]:
             case__case_pupils__role=BULLY,
         )
         .exclude(case=case)
+        .exclude(case__state="withdrawn")
         .values_list("case__reference", flat=True)
         .distinct()
     )
@@ -167,6 +168,37 @@ def _no_earlier_warning(case) -> list[str]:
 
 
 NO_EARLIER_WARNING = Guard(_no_earlier_warning)
+
+
+def _no_earlier_plan(case) -> list[str]:
+    """A bully who already had a plan van aanpak has a recurrence: never a one-off again."""
+    return [
+        _(
+            "%(pupil)s had al een plan van aanpak als pester (casus %(ref)s): dit is een "
+            "herhaling, kies 'herhaald pesten'."
+        )
+        % {"pupil": earlier.pupil.full_name, "ref": earlier.case.reference}
+        for earlier in routing.bullies_with_plan_before(case)
+    ]
+
+
+NO_EARLIER_PLAN = Guard(_no_earlier_plan)
+
+
+def _victim_outside_help_held(case) -> list[str]:
+    """A victim in a third case: the talk with the parents about outside help has an outcome."""
+    waiting = case.talks.filter(kind=TalkKind.OUTSIDE_HELP_VICTIM, versions=None).exists()
+    if not waiting:
+        return []
+    return [
+        _(
+            "Leg eerst het gesprek met de ouders van de gepeste over hulp van buitenaf vast; "
+            "zonder uitkomst van dat gesprek gaat de casus niet dicht."
+        )
+    ]
+
+
+VICTIM_OUTSIDE_HELP_HELD = Guard(_victim_outside_help_held)
 
 OUTCOME_NOTED = Guard(
     lambda case: [] if case.outcome.strip() else [_("Noteer eerst hoe het is opgelost.")]

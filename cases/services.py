@@ -11,19 +11,20 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
-from cases import fsm, hooks, rules
+from cases import fsm, hooks, routing, rules, windows
 from cases.access import PAGES, visible_pupils
 from cases.models import (
     OPEN_STATES,
     Case,
     CasePupil,
+    CaseReport,
     Notification,
     Place,
     Recurrence,
@@ -36,7 +37,7 @@ from cases.models import (
 from cases.signs import WARNING_SIGN_SLUGS
 from cases.steps import ANYTIME_TALKS, TALKS_BY_STATE
 from cases.talks import TalkKind, missing_answers, questions_for
-from schools.models import Membership, Role
+from schools.models import Guardian, Membership, Role
 
 TRANSITION_NAMES = (
     "start_victim_talk",
@@ -54,7 +55,16 @@ TRANSITION_NAMES = (
     "return_to_class",
     "start_closing",
     "reopen",
+    "withdraw",
 )
+
+# Transitions that need a remark: why a signal is withdrawn stays in the history.
+REMARK_REQUIRED = {
+    "withdraw": gettext_lazy(
+        "Geef de reden waarom de melding wordt ingetrokken (bijvoorbeeld: verkeerde leerling, "
+        "dubbele melding)."
+    ),
+}
 
 
 class TransitionRefused(Exception):
@@ -87,6 +97,8 @@ def case_transition(case: Case, name: str, *, by, remark: str = "") -> Case:
     case is reloaded.
     """
     problems = transition_check(case, name, by)
+    if not problems and name in REMARK_REQUIRED and not remark.strip():
+        problems = [str(REMARK_REQUIRED[name])]
     if problems:
         raise TransitionRefused(problems)
     source = case.state
@@ -94,6 +106,8 @@ def case_transition(case: Case, name: str, *, by, remark: str = "") -> Case:
         with transaction.atomic():
             getattr(case, name)()
             case.save(update_fields=["state"])
+            recurrences = _record_recurrences(case, name, source, by)
+            rule, reason = routing.explain(case, name, source, recurrences)
             StateChange.objects.create(
                 case=case,
                 transition=name,
@@ -101,7 +115,11 @@ def case_transition(case: Case, name: str, *, by, remark: str = "") -> Case:
                 target=case.state,
                 by=by,
                 remark=remark.strip(),
+                rule=rule,
+                rule_reason=reason,
             )
+            for recurrence in recurrences:
+                hooks.recurrence_recorded.send(sender=Recurrence, recurrence=recurrence, by=by)
             _after_transition(case, name, source, by)
     except ConcurrentTransition:
         case.refresh_from_db()
@@ -122,14 +140,17 @@ def _after_transition(case: Case, name: str, source: str, by) -> None:
     No Blame traject, write dossier entries) they do on ``hooks.case_transitioned``."""
     today = timezone.localdate()
     if name == "classify_one_off":
+        due = today + datetime.timedelta(days=case.school.one_off_review_days)
         schedule_talk(
             case,
             TalkKind.ONE_OFF_REVIEW,
-            today + datetime.timedelta(days=case.school.one_off_review_days),
+            due,
             by=by,
+            window_opens=due,
+            window_closes=due + datetime.timedelta(days=case.school.one_off_review_late_days),
         )
-    elif name == "reopen":
-        _record_recurrence(case, by)
+    if name in routing.CLASSIFY_BULLYING:
+        _plan_outside_help_for_victims(case, by)
     if case.state in (State.SUPPORT_GROUP, State.ACTION_PLAN) or name == "reopen":
         _involve_ib(case)
     hooks.case_transitioned.send(
@@ -162,16 +183,79 @@ def _involve_ib(case: Case) -> None:
             notify(user, case, message)
 
 
-def _record_recurrence(case: Case, by) -> None:
-    """Herhaling: count per bully; from the second one record the advice for outside help."""
-    case.cycle += 1
-    case.save(update_fields=["cycle"])
-    for cp in case.case_pupils.filter(role=CasePupil.Role.BULLY).select_related("pupil"):
-        number = Recurrence.objects.filter(pupil=cp.pupil).count() + 1
-        recurrence = Recurrence.objects.create(
-            case=case, pupil=cp.pupil, number=number, outside_help_advised=number >= 2
+# Transitions that find a pupil bullying again (besides a one-off case's own review).
+RECURRENCE_TRANSITIONS = ("reopen", "classify_repeated")
+
+
+def _record_recurrences(case: Case, name: str, source: str, by) -> list[Recurrence]:
+    """Herhaling belongs to the pupil: every bully of the case who already had a signed plan
+    van aanpak as bully (any case of the school, or an earlier cycle of this one) gets the
+    next recurrence number. A reopen starts a new cycle of the case.
+
+    The advice for outside help is never recorded here: only the stap 6 talk with the
+    bully's parents records it (``talk_record``).
+    """
+    if name == "reopen":
+        case.cycle += 1
+        case.save(update_fields=["cycle"])
+    elif not (
+        name in RECURRENCE_TRANSITIONS or (name == "escalate" and source == State.ONE_OFF_REVIEW)
+    ):
+        return []
+    if case.state not in (State.ACTION_PLAN, State.COACHING):
+        return []  # no plan before: the history rule sent it to stap 3, no recurrence
+    found = []
+    for earlier in routing.bullies_with_plan_before(case):
+        number = Recurrence.objects.filter(pupil=earlier.pupil).count() + 1
+        found.append(
+            Recurrence.objects.create(
+                case=case,
+                pupil=earlier.pupil,
+                number=number,
+                cycle=case.cycle,
+                earlier_case=earlier.case,
+            )
         )
-        hooks.recurrence_recorded.send(sender=Recurrence, recurrence=recurrence, by=by)
+    return found
+
+
+def _plan_outside_help_for_victims(case: Case, by) -> None:
+    """A victim in a third bullying case within the school's period: plan the talk with
+    the parents about outside help (once per case) and tell the IB."""
+    repeated = routing.victims_in_third_case(case)
+    if not repeated or case.talks.filter(kind=TalkKind.OUTSIDE_HELP_VICTIM).exists():
+        return
+    schedule_talk(
+        case,
+        TalkKind.OUTSIDE_HELP_VICTIM,
+        timezone.localdate() + datetime.timedelta(days=OUTSIDE_HELP_TALK_DAYS),
+        by=by,
+    )
+    ib = case.ib or _school_ib(case)
+    if ib is not None:
+        notify(
+            ib,
+            case,
+            _(
+                "Casus %(ref)s: een gepeste leerling is voor de derde keer betrokken. Er is een "
+                "gesprek met de ouders over hulp van buitenaf gepland."
+            )
+            % {"ref": case.reference},
+        )
+
+
+# The talk with a victim's parents about outside help is planned this many days ahead.
+OUTSIDE_HELP_TALK_DAYS = 14
+
+
+def _school_ib(case: Case):
+    member = (
+        Membership.objects.filter(school=case.school, role=Role.IB, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return member.user if member else None
 
 
 # --- who may make the other changes, and when ----------------------------------------
@@ -241,6 +325,7 @@ def case_create(
     is_digital: bool = False,
     responsible_teacher=None,
     created_at: datetime.datetime | None = None,
+    separate_reason: str = "",
 ) -> Case:
     """Log a new signal: a case in the first stap (``signaled``), logged by ``by``.
 
@@ -251,6 +336,11 @@ def case_create(
 
     The creation is in the history twice: the case's own ``logged_by`` and
     ``created_at`` (the first item of its timeline) and django-auditlog's entry.
+
+    One open case per bullying situation: when a pupil of the signal is already in an
+    open case of the school, a second case is opened only with ``separate_reason`` (why
+    this is another situation); the IB is told. Otherwise the signal belongs on that case
+    (``case_add_report``).
     """
     if not (
         by.is_active
@@ -295,6 +385,15 @@ def case_create(
         raise ValidationError(
             _("De verantwoordelijke leerkracht werkt niet als leerkracht op deze school.")
         )
+    already_open = list(open_cases_about(school, [p for p, _r in pairs]))
+    separate_reason = separate_reason.strip() if already_open else ""
+    if already_open and not separate_reason:
+        raise ValidationError(
+            _(
+                "Over een van deze leerlingen loopt al een casus. Voeg de melding aan die casus "
+                "toe, of schrijf op waarom dit een aparte situatie is."
+            )
+        )
     for attempt in range(5):
         try:
             with transaction.atomic():
@@ -312,14 +411,104 @@ def case_create(
                     description=description,
                     warning_signs=warning_signs,
                     is_digital=bool(is_digital),
+                    separate_reason=separate_reason,
                 )
                 for pupil, role in pairs:  # one save each: each gets its history entry
                     CasePupil.objects.create(case=case, pupil=pupil, role=role)
+                if already_open:
+                    _tell_ib_about_separate_case(case, already_open)
                 return case
         except IntegrityError:
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+def open_cases_about(school, pupils) -> QuerySet:
+    """Open cases of ``school`` with any of ``pupils`` (any visibility: callers filter what
+    they show). Another school's cases never count: a pupil who moved starts afresh."""
+    return Case.objects.filter(
+        school=school, state__in=OPEN_STATES, case_pupils__pupil__in=pupils
+    ).distinct()
+
+
+def _tell_ib_about_separate_case(case: Case, already_open) -> None:
+    """A second case about a pupil of an open case: the IB checks whether they belong
+    together. Names no pupil, and goes to the IB, who sees every case of the school."""
+    ib = _school_ib(case)
+    if ib is None:
+        return
+    notify(
+        ib,
+        case,
+        _(
+            "Casus %(ref)s is apart geopend, terwijl een leerling ervan al in een open casus "
+            "staat (%(refs)s). Kijk of ze bij elkaar horen."
+        )
+        % {"ref": case.reference, "refs": ", ".join(c.reference for c in already_open)},
+    )
+
+
+ADD_REPORT = rules.Write(
+    rules.Permission(
+        [Role.TEACHER, Role.IB],
+        gettext_lazy("Een melding voegt de leerkracht van de casus of de intern begeleider toe."),
+    ),
+    OPEN_STATES,
+    gettext_lazy("Een afgesloten of ingetrokken casus krijgt geen nieuwe melding meer."),
+)
+
+
+def case_add_report(
+    case: Case,
+    *,
+    by,
+    reporter_kind: str,
+    place: str,
+    description: str,
+    pupils: Iterable[tuple] = (),
+    reporter_name: str = "",
+    signal_date: datetime.date | None = None,
+    warning_signs: Iterable[str] = (),
+    is_digital: bool = False,
+) -> CaseReport:
+    """A new signal about the situation of an open case: a dated report on its timeline
+    instead of a second case. Pupils of the signal not in the case yet join it in their
+    role (``case_add_pupil``'s checks); a digital report makes the case digital."""
+    description = description.strip()
+    if reporter_kind not in ReporterKind.values:
+        raise ValidationError(_("Kies wie het meldde."))
+    if place not in Place.values:
+        raise ValidationError(_("Kies waar het gebeurde."))
+    if not description:
+        raise ValidationError(_("Beschrijf wat er is gebeurd."))
+    signal_date = signal_date or timezone.localdate()
+    if signal_date > timezone.localdate():
+        raise ValidationError(_("De datum van het voorval ligt in de toekomst."))
+    warning_signs = list(dict.fromkeys(warning_signs))
+    if set(warning_signs) - WARNING_SIGN_SLUGS:
+        raise ValidationError(_("Onbekend signaal in de lijst."))
+    with transaction.atomic():
+        ADD_REPORT.require(case, by)
+        in_case = set(case.case_pupils.values_list("pupil_id", flat=True))
+        for pupil, role in pupils:
+            if pupil.pk not in in_case:
+                case_add_pupil(case, pupil, role, by=by)
+        report = CaseReport.objects.create(
+            case=case,
+            reporter_kind=reporter_kind,
+            reporter_name=reporter_name.strip(),
+            signal_date=signal_date,
+            place=place,
+            description=description,
+            warning_signs=warning_signs,
+            is_digital=bool(is_digital),
+            logged_by=by,
+        )
+        if is_digital and not case.is_digital:
+            case.is_digital = True
+            case.save(update_fields=["is_digital"])
+    return report
 
 
 def _is_teacher(user, school) -> bool:
@@ -407,12 +596,26 @@ def talk_plan(case: Case, kind: str, planned_on: datetime.date, *, by) -> Talk:
         return schedule_talk(case, kind, planned_on, by=by)
 
 
-def schedule_talk(case: Case, kind: str, planned_on: datetime.date, *, by) -> Talk:
+def schedule_talk(
+    case: Case,
+    kind: str,
+    planned_on: datetime.date,
+    *,
+    by,
+    window_opens: datetime.date | None = None,
+    window_closes: datetime.date | None = None,
+) -> Talk:
     """Plan a talk as a side effect of a step another service already checked (a
-    transition, a plan that locks); ``talk_plan`` is the checked way in for people."""
-    """A talk a step of the protocol plans itself (the one-off review, the plan's planning)."""
+    transition, a plan that locks); ``talk_plan`` is the checked way in for people.
+    ``window_opens``/``window_closes``: the protocol's window for it (``Talk``)."""
     return Talk.objects.create(
-        case=case, kind=kind, cycle=case.cycle, planned_on=planned_on, created_by=by
+        case=case,
+        kind=kind,
+        cycle=case.cycle,
+        planned_on=planned_on,
+        window_opens=window_opens,
+        window_closes=window_closes,
+        created_by=by,
     )
 
 
@@ -444,12 +647,16 @@ def talk_record(
     pupils=(),
     guardians=(),
     talk: Talk | None = None,
+    early_reason: str = "",
 ) -> TalkVersion:
     """Record what was said. Recording again (an edit) adds a version; the old one stays.
 
     Without ``talk`` it fills the oldest planned, unrecorded talk of this kind in the
     current cycle, or starts a new one. A talk is recorded by someone who works on the
-    case, while it is open, in the stap it belongs to (see ``_talk_fits``).
+    case, while it is open, in the stap it belongs to (see ``_talk_fits``), with the
+    people the protocol wants at it (``attendance_problems``). A talk held before its
+    window opens needs ``early_reason``. From a bully's second recurrence on, the talk
+    with the bully's parents that records the advice for outside help marks it as given.
     """
     if kind not in TalkKind.values:
         raise ValidationError(_("Onbekend soort gesprek."))
@@ -465,9 +672,10 @@ def talk_record(
                 )
                 % {"talk": TalkKind(kind).label, "stap": case.stap_label}
             )
-        keys = {q.key for q in questions_for(kind, case.cycle)}
+        level = case.recurrence_level()
+        keys = {q.key for q in questions_for(kind, level)}
         answers = {k: str(v).strip() for k, v in answers.items() if k in keys}
-        missing = missing_answers(kind, answers, case.cycle)
+        missing = missing_answers(kind, answers, level)
         if missing:
             raise ValidationError(
                 _("Beantwoord nog: %(questions)s")
@@ -475,12 +683,20 @@ def talk_record(
             )
         if held_on > timezone.localdate():
             raise ValidationError(_("Een gesprek kan niet in de toekomst gehouden zijn."))
+        pupils, guardians = list(pupils), list(guardians)
+        absent = attendance_problems(case, kind, pupils, guardians)
+        if absent:
+            raise ValidationError(absent)
         if talk is None:
             talk = (
                 case.talks.filter(kind=kind, cycle=case.cycle, versions=None)
                 .order_by("planned_on", "pk")
                 .first()
             ) or Talk.objects.create(case=case, kind=kind, cycle=case.cycle, created_by=by)
+        early_reason = early_reason.strip()
+        early = windows.early_problem(talk, held_on, early_reason)
+        if early:
+            raise ValidationError(early)
         Talk.objects.select_for_update().filter(pk=talk.pk).first()  # serialise versioning
         number = (talk.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = TalkVersion.objects.create(
@@ -490,12 +706,78 @@ def talk_record(
             answers=answers,
             notes=notes,
             confidential_notes=confidential_notes,
+            early_reason=early_reason if windows.is_early(talk, held_on) else "",
             author=by,
         )
         version.staff.set(staff)
         version.pupils.set(pupils)
         version.guardians.set(guardians)
+        if kind == TalkKind.BULLY_PARENTS and answers.get("outside_help_advice"):
+            _outside_help_advised(case, version, by)
     return version
+
+
+def _outside_help_advised(case: Case, version: TalkVersion, by) -> None:
+    """The strong advice for outside help was given to the parents of a bully at their second
+    (or later) recurrence: only now is it recorded, and the dossier told."""
+    due = case.recurrences.filter(
+        cycle=case.cycle, number__gte=2, outside_help_advised=False
+    ).select_related("pupil", "case")
+    for recurrence in due:
+        recurrence.outside_help_advised = True
+        recurrence.advice_talk = version
+        recurrence.save(update_fields=["outside_help_advised", "advice_talk"])
+        hooks.outside_help_advised.send(
+            sender=Recurrence, recurrence=recurrence, version=version, by=by
+        )
+
+
+# Who must be at each stap 6 talk (and at the talk about outside help for a victim):
+# (pupils in these roles present, a guardian of a pupil in these roles present).
+ATTENDANCE = {
+    TalkKind.BULLY: ((CasePupil.Role.BULLY,), ()),
+    TalkKind.BULLY_PARENTS: ((), (CasePupil.Role.BULLY,)),
+    TalkKind.VICTIM_PARENTS: ((CasePupil.Role.VICTIM,), (CasePupil.Role.VICTIM,)),
+    TalkKind.OUTSIDE_HELP_VICTIM: ((), (CasePupil.Role.VICTIM,)),
+}
+
+
+def attendance_problems(case: Case, kind: str, pupils, guardians) -> list[str]:
+    """What the attendance of a talk of ``kind`` misses, in Dutch; empty when it is right.
+
+    The talk with the bully has a bully of the case present; the talk with the bully's
+    parents at least one guardian of a bully; the talk with the victim and parents the
+    victim and at least one of the victim's guardians.
+    """
+    if kind not in ATTENDANCE:
+        return []
+    pupil_roles, guardian_roles = ATTENDANCE[kind]
+    present = {p.pk for p in pupils}
+    present_guardians = {g.pk for g in guardians}
+    problems = []
+    for role in pupil_roles:
+        in_role = [cp.pupil for cp in case.case_pupils.select_related("pupil") if cp.role == role]
+        if in_role and not present & {p.pk for p in in_role}:
+            problems.append(
+                _("Bij dit gesprek hoort %(who)s aanwezig te zijn: vink aan wie erbij was.")
+                % {"who": " of ".join(p.full_name for p in in_role)}
+            )
+    for role in guardian_roles:
+        in_role = [cp.pupil for cp in case.case_pupils.select_related("pupil") if cp.role == role]
+        if not in_role:
+            continue
+        theirs = set(
+            Guardian.objects.filter(pupils__in=in_role).values_list("pk", flat=True).distinct()
+        )
+        if not present_guardians & theirs:
+            problems.append(
+                _(
+                    "Bij dit gesprek hoort minstens één ouder of verzorger van %(who)s: "
+                    "vink aan wie erbij was."
+                )
+                % {"who": " of ".join(p.full_name for p in in_role)}
+            )
+    return problems
 
 
 # --- notifications -----------------------------------------------------------------

@@ -34,6 +34,11 @@ BULLY_SIGNS = [
     ("bully_bossy", _("Wil de baas zijn, kan moeilijk samen spelen of samenwerken")),
     ("bully_no_criticism", _("Kan slecht tegen kritiek, ook niet als grap bedoeld")),
     ("bully_belittles", _("Praat met de groep kleinerend over bepaalde kinderen")),
+    ("bully_aggressive_idols", _("Kiest agressieve voorbeelden uit sport, muziek of film")),
+    (
+        "bully_harsh_at_home",
+        _("Is vaak brutaal tegen een zwakker gezinslid, soms ook tegen een ouder"),
+    ),
     ("bully_little_empathy", _("Leeft zich weinig in anderen in, toont weinig schuldgevoel")),
     ("bully_no_limits", _("Accepteert moeilijk grenzen die anderen stellen")),
     ("bully_double_life", _("Braaf bij volwassenen, maar klachten over onbewaakte momenten")),

@@ -56,7 +56,12 @@ STATE_HELP = {
     State.CLOSING: _("Een afsluitend gesprek met alle betrokkenen; daarna gaat de casus dicht."),
     State.CLOSED: _(
         "De casus is afgesloten. Pest dezelfde leerling opnieuw, dan kan de casus weer open "
-        "(herhaling)."
+        "(herhaling). Met een getekend plan van aanpak gaat het verder vanaf stap 5; zonder "
+        "getekend plan bepaalt de geschiedenis van de leerlingen de stap."
+    ),
+    State.WITHDRAWN: _(
+        "De melding is ingetrokken door de intern begeleider, bijvoorbeeld omdat ze over de "
+        "verkeerde leerling ging of dubbel was. Ze blijft bewaard, maar is geen open werk meer."
     ),
 }
 
@@ -81,6 +86,9 @@ TRANSITION_LABELS = {
     ("start_closing", State.BACK_IN_CLASS): _("Naar stap 10: afsluiting"),
     ("close", State.CLOSING): _("Casus afsluiten"),
     ("reopen", State.CLOSED): _("Heropenen: er wordt opnieuw gepest"),
+    ("withdraw", State.SIGNALED): _("Melding intrekken (bijvoorbeeld verkeerde leerling)"),
+    ("withdraw", State.VICTIM_TALK): _("Melding intrekken (bijvoorbeeld verkeerde leerling)"),
+    ("withdraw", State.ASSESSMENT): _("Melding intrekken (bijvoorbeeld verkeerde leerling)"),
 }
 
 

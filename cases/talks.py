@@ -22,6 +22,10 @@ class TalkKind(models.TextChoices):
     EVALUATION = "evaluation", _("Stap 9: gepland gesprek volgens het plan van aanpak")
     CLOSING = "closing", _("Stap 10: afsluitend gesprek")
     OUTSIDE_HELP = "outside_help", _("Gesprek met ouders over hulp van buitenaf")
+    OUTSIDE_HELP_VICTIM = (
+        "outside_help_victim",
+        _("Gesprek met de ouders van de gepeste over hulp van buitenaf"),
+    )
     OTHER = "other", _("Ander gesprek")
 
 
@@ -34,11 +38,17 @@ class Question:
     label: str
     required: bool = True
     choices: tuple = ()
-    # Asked (and then required) only when the case was reopened (herhaling).
+    # Asked (and then required) only from the first recurrence (herhaling) of a bully of
+    # the case on; ``from_recurrence`` asks it only from that recurrence on (the second:
+    # the strong advice to seek outside help).
     recurrence_only: bool = False
+    from_recurrence: int = 0
 
-    def applies(self, cycle: int) -> bool:
-        return cycle > 1 or not self.recurrence_only
+    def applies(self, level: int) -> bool:
+        """Is this question asked in a case whose bullies reached recurrence ``level``
+        (0: none; see ``Case.recurrence_level``)?"""
+        needed = max(self.from_recurrence, 1 if self.recurrence_only else 0)
+        return level >= needed
 
 
 QUESTIONS: dict[str, tuple[Question, ...]] = {
@@ -53,6 +63,13 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
         Question("consequences", _("Wat ziet de pester van de gevolgen voor de ander?")),
         Question("apology", _("Heeft de pester excuses aangeboden?"), choices=YES_NO),
         Question("prevention", _("Hoe zorgt de pester dat het niet meer gebeurt?")),
+        Question(
+            "next_steps_told",
+            _(
+                "Welke vervolgstappen zijn de pester uitgelegd als het opnieuw gebeurt, "
+                "ook bij een ander kind?"
+            ),
+        ),
     ),
     TalkKind.ONE_OFF_REVIEW: (
         Question("bullying_stopped", _("Is het pesten gestopt?"), choices=YES_NO),
@@ -75,6 +92,16 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
             "if_continues",
             _("Wat gebeurt er als het pesten doorgaat?"),
             recurrence_only=True,
+        ),
+        Question(
+            "outside_help_advice",
+            _("Welk dringend advies om hulp van buitenaf te zoeken is de ouders gegeven?"),
+            from_recurrence=2,
+        ),
+        Question(
+            "outside_help_response",
+            _("Hoe reageerden de ouders op dat advies?"),
+            from_recurrence=2,
         ),
     ),
     TalkKind.VICTIM_PARENTS: (
@@ -105,18 +132,24 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
         Question("advice", _("Welk advies over hulp van buitenaf is gegeven?")),
         Question("agreements", _("Welke afspraken zijn gemaakt?"), required=False),
     ),
+    TalkKind.OUTSIDE_HELP_VICTIM: (
+        Question("advice", _("Welke hulp van buitenaf is met de ouders besproken?")),
+        Question("parents_response", _("Hoe reageerden de ouders?")),
+        Question("agreements", _("Welke afspraken zijn gemaakt?"), required=False),
+    ),
     TalkKind.OTHER: (Question("summary", _("Samenvatting")),),
 }
 
 
-def questions_for(kind: str, cycle: int = 1) -> tuple[Question, ...]:
-    return tuple(q for q in QUESTIONS[kind] if q.applies(cycle))
+def questions_for(kind: str, level: int = 0) -> tuple[Question, ...]:
+    """The questions of a talk of ``kind`` in a case at recurrence ``level``."""
+    return tuple(q for q in QUESTIONS[kind] if q.applies(level))
 
 
-def missing_answers(kind: str, answers: dict, cycle: int = 1) -> list[Question]:
+def missing_answers(kind: str, answers: dict, level: int = 0) -> list[Question]:
     """Required questions of this kind that have no answer."""
     return [
         q
-        for q in questions_for(kind, cycle)
+        for q in questions_for(kind, level)
         if q.required and not str(answers.get(q.key, "")).strip()
     ]

@@ -21,4 +21,5 @@ urlpatterns = [
     path("casussen/<int:pk>/leerling/", views.case_add_pupil, name="add_pupil"),
     path("casussen/<int:pk>/bewijs/", views.evidence_add, name="evidence_add"),
     path("casussen/<int:pk>/bewijs/<int:evidence_pk>/", views.evidence_download, name="evidence"),
+    path("casussen/<int:pk>/afdruk/<str:kind>/", views.case_printable, name="printable"),
 ]

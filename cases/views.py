@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import record_access
-from cases import hooks, queries, services
+from cases import hooks, printables, queries, routing, services
 from cases.access import may_open, pages_for, visible_cases, visible_pupils
 from cases.evidence import evidence_number, evidence_store
 from cases.forms import (
@@ -32,8 +32,8 @@ from cases.forms import (
     TransitionForm,
     record_ids,
 )
-from cases.guidance import DECISION_AID, TALK_GUIDANCE
-from cases.models import OPEN_STATES, CasePupil, Evidence, Notification, State
+from cases.guidance import DECISION_AID, DIGITAL_ADVICE, OUTSIDE_HELP_CONTACTS, TALK_GUIDANCE
+from cases.models import OPEN_STATES, CasePupil, Evidence, Notification, State, StateChange
 from cases.rules import CASE_WORKERS
 from cases.signs import WARNING_SIGNS
 from cases.steps import ANYTIME_TALKS, STATE_HELP, TALKS_BY_STATE, transition_label
@@ -170,7 +170,12 @@ def signal_new(request):
     if not may_open(request.user, "signal"):
         raise PermissionDenied(_("Een melding doet de leerkracht of de intern begeleider."))
     form = SignalForm(request.POST or None, request.FILES or None, user=request.user)
+    open_choice = {}
     if request.method == "POST" and form.is_valid():
+        open_choice = _open_case_choice(request, form)
+    if isinstance(open_choice, HttpResponse):
+        return open_choice
+    if request.method == "POST" and form.is_valid() and not open_choice:
         data = form.cleaned_data
         pupils = data["pupils"]
         try:
@@ -186,6 +191,7 @@ def signal_new(request):
                     description=data["description"],
                     warning_signs=data["warning_signs"],
                     is_digital=data["is_digital"],
+                    separate_reason=data["separate_reason"],
                 )
                 for upload in data["evidence"]:
                     evidence_store(case, upload, by=request.user)
@@ -202,8 +208,68 @@ def signal_new(request):
     return render(
         request,
         "cases/signal_form.html",
-        {"form": form, "chosen": form.chosen_pupils(), "roles": CasePupil.Role.choices},
+        {
+            "form": form,
+            "chosen": form.chosen_pupils(),
+            "roles": CasePupil.Role.choices,
+            **open_choice,
+        },
     )
+
+
+def _open_case_choice(request, form):
+    """One open case per situation. When a pupil of the signal is already in an open case:
+    add the signal to that case as a new report (``add_to``), or open a separate case with
+    a reason, or else show the choice (a dict for the page). None of it names a case the
+    user may not see: then the page only says there is one and the IB will be told.
+    Returns a response (added), a context dict (choose), or {} (go on and create)."""
+    data = form.cleaned_data
+    pupils = data["pupils"]
+    already = services.open_cases_about(pupils[0][0].school, [p for p, _r in pupils])
+    if not already.exists():
+        return {}
+    visible = list(
+        queries.with_list_data(visible_cases(request.user).filter(pk__in=already)).order_by(
+            "created_at"
+        )
+    )
+    wanted = record_ids([request.POST.get("add_to", "")])
+    if wanted:
+        target = next((c for c in visible if c.pk in wanted), None)
+        if target is None:
+            form.add_error(None, _("Kies een open casus om de melding aan toe te voegen."))
+            return {"open_cases": visible, "hidden_open_case": len(visible) < already.count()}
+        try:
+            with transaction.atomic():
+                services.case_add_report(
+                    target,
+                    by=request.user,
+                    pupils=pupils,
+                    reporter_kind=data["reporter_kind"],
+                    reporter_name=data["reporter_name"],
+                    signal_date=data["signal_date"],
+                    place=data["place"],
+                    description=data["description"],
+                    warning_signs=data["warning_signs"],
+                    is_digital=data["is_digital"],
+                )
+                for upload in data["evidence"]:
+                    evidence_store(target, upload, by=request.user)
+        except (ValidationError, PermissionDenied) as error:
+            for text in error.messages if isinstance(error, ValidationError) else [str(error)]:
+                form.add_error(None, text)
+            return {"open_cases": visible, "hidden_open_case": len(visible) < already.count()}
+        messages.success(
+            request,
+            _("De melding is toegevoegd aan casus %(ref)s, als nieuwe melding op de tijdlijn.")
+            % {"ref": target.reference},
+        )
+        return redirect("cases:detail", pk=target.pk)
+    if data["separate_reason"].strip():
+        return {}
+    for case in visible:  # the page names the pupils of these cases
+        record_access(request, case, "view")
+    return {"open_cases": visible, "hidden_open_case": len(visible) < already.count()}
 
 
 @login_required
@@ -300,6 +366,7 @@ def case_detail(request, pk):
             .filter(pk__in=[cp.case_id for cp in context["earlier"]])
             .values_list("pk", flat=True)
         )
+    context.update(_across_cases(case))
     if services.ADD_EVIDENCE.allows(case, user):
         context["evidence_form"] = EvidenceForm()
     if services.ADD_PUPIL.allows(case, user):
@@ -313,6 +380,36 @@ def case_detail(request, pk):
     ):
         context["coaches_form"] = CoachesForm(case=case)
     return render(request, "cases/case_detail.html", context)
+
+
+def _across_cases(case) -> dict:
+    """What the protocol's rules across cases show on the case page: which rule sent the
+    case here and why, the recurrences of its bullies (and the advice for outside help
+    still to give), a victim's third case, later reports, digital-bullying advice."""
+    decided = (
+        StateChange.objects.filter(case=case)
+        .exclude(rule="")
+        .select_related("by")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    recurrences = list(
+        case.recurrences.filter(cycle=case.cycle).select_related("pupil", "earlier_case")
+    )
+    outside_help_talks = list(
+        case.talks.filter(kind=TalkKind.OUTSIDE_HELP_VICTIM).prefetch_related("versions")
+    )
+    return {
+        "decided": decided,
+        "decided_title": routing.RULES.get(decided.rule, "") if decided else "",
+        "recurrences": recurrences,
+        "advice_due": [r for r in recurrences if r.needs_outside_help_advice],
+        "outside_help_talks": outside_help_talks,
+        "outside_help_contacts": OUTSIDE_HELP_CONTACTS if outside_help_talks else (),
+        "reports": list(case.reports.select_related("logged_by")),
+        "digital_advice": DIGITAL_ADVICE if case.is_digital else (),
+        "printables": printables.PRINTABLES,
+    }
 
 
 def _still_needed(transitions) -> list[str]:
@@ -365,7 +462,13 @@ def talk(request, pk, kind):
         wanted = record_ids([request.GET["gesprek"]])
         existing = get_object_or_404(case.talks, pk__in=wanted, kind=kind)
     version = existing.versions.order_by("-number").first() if existing else None
-    form = TalkForm(request.POST or None, kind=kind, case=case, version=version)
+    # The planned talk this will fill (the one given, or the oldest planned one of the kind).
+    window = existing or (
+        case.talks.filter(kind=kind, cycle=case.cycle, versions=None)
+        .order_by("planned_on", "pk")
+        .first()
+    )
+    form = TalkForm(request.POST or None, kind=kind, case=case, version=version, window=window)
     if version is None and not form.is_bound:
         form.initial["staff"] = [request.user.pk]
     if request.method == "POST" and form.is_valid():
@@ -383,6 +486,7 @@ def talk(request, pk, kind):
                 pupils=data["pupils"],
                 guardians=data["guardians"],
                 talk=existing,
+                early_reason=data.get("early_reason", ""),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -524,3 +628,17 @@ def evidence_download(request, pk, evidence_pk):
     evidence = get_object_or_404(Evidence, pk=evidence_pk, case=case)
     record_access(request, evidence, "download")
     return stored_download(evidence.file, case.reference, "bewijs", evidence_number(evidence))
+
+
+@login_required
+@require_GET
+def case_printable(request, pk, kind):
+    """A printable of the case (``cases.printables``) as a PDF named by the case reference."""
+    case = _case_for(request, pk)
+    if kind not in printables.PRINTABLES:
+        raise Http404
+    record_access(request, case, "print")
+    response = HttpResponse(printables.render(kind, case), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{printables.filename(kind, case)}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -10,10 +10,13 @@ class DossierConfig(AppConfig):
     verbose_name = _("Leerlingdossier")
 
     def ready(self):
-        from cases.hooks import case_transitioned, recurrence_recorded
+        from cases.hooks import case_transitioned, outside_help_advised, recurrence_recorded
         from dossier import services
         from plans.services import plan_locked
 
         case_transitioned.connect(services.on_case_transitioned, dispatch_uid="dossier-case")
         recurrence_recorded.connect(services.on_recurrence, dispatch_uid="dossier-recurrence")
+        outside_help_advised.connect(
+            services.on_outside_help_advised, dispatch_uid="dossier-outside-help"
+        )
         plan_locked.connect(services.on_plan_locked, dispatch_uid="dossier-plan")

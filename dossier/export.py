@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from cases.documents import render_pdf
 from cases.models import Case, TalkVersion
-from cases.talks import questions_for
+from cases.talks import QUESTIONS
 from dossier.models import DossierEntry
 
 
@@ -93,7 +93,7 @@ class Pseudonyms:
 
 def _answers(version, pseudonyms: Pseudonyms) -> list[dict]:
     """The answers of a talk version as (question, answer) in the order of the questions."""
-    questions = {q.key: q for q in questions_for(version.talk.kind, version.talk.cycle)}
+    questions = {q.key: q for q in QUESTIONS[version.talk.kind]}
     rows = []
     for key, question in questions.items():
         value = str(version.answers.get(key, "")).strip()

@@ -82,18 +82,31 @@ def on_case_transitioned(sender, case, transition, source, target, by, **kwargs)
             _dossier_add(cp.pupil, DossierEntry.Kind.ONE_OFF, text, case=case, by=by)
     elif transition == "close" and source == State.CLOSING:
         plan = latest_locked_plan(case)
-        text = _(
-            "Casus afgesloten na stap 10. Het getekende plan van aanpak hoort bij dit dossier."
+        # Never refer to a plan that does not exist.
+        text = (
+            _("Casus afgesloten na stap 10. Het getekende plan van aanpak hoort bij dit dossier.")
+            if plan is not None
+            else _("Casus afgesloten na stap 10.")
         )
         for cp in case.case_pupils.select_related("pupil"):
             _dossier_add(cp.pupil, DossierEntry.Kind.CLOSING, text, case=case, plan=plan, by=by)
 
 
 def on_recurrence(sender, recurrence, by, **kwargs) -> None:
-    """Herhaling: the bully's dossier says which recurrence this is."""
-    text = _("Herhaling %(n)d: de pester pest opnieuw.") % {"n": recurrence.number}
-    if recurrence.outside_help_advised:
-        text += " " + _("Dringend advies aan de ouders: zoek hulp van buitenaf.")
+    """Herhaling: the bully's dossier says which recurrence this is. The advice for outside
+    help is not in it: that is filed when the talk with the parents recorded it."""
+    text = _("Herhaling %(n)d: de leerling pest opnieuw na een plan van aanpak.") % {
+        "n": recurrence.number
+    }
+    _dossier_add(recurrence.pupil, DossierEntry.Kind.RECURRENCE, text, case=recurrence.case, by=by)
+
+
+def on_outside_help_advised(sender, recurrence, version, by, **kwargs) -> None:
+    """The stap 6 talk with the bully's parents recorded the strong advice for outside help."""
+    text = _(
+        "Herhaling %(n)d: in het gesprek van %(date)s hebben de ouders het dringende advies "
+        "gekregen hulp van buitenaf te zoeken."
+    ) % {"n": recurrence.number, "date": version.held_on.strftime("%d-%m-%Y")}
     _dossier_add(recurrence.pupil, DossierEntry.Kind.RECURRENCE, text, case=recurrence.case, by=by)
 
 

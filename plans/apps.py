@@ -16,4 +16,5 @@ class PlansConfig(AppConfig):
         hooks.provide("plan_signed", services.signed_problems)
         hooks.provide("signed_plan", services.latest_locked_plan)
         hooks.provide("timeline", services.timeline_items)
+        hooks.provide("cases_with_signed_plan", services.cases_with_signed_plan)
         hooks.add_case_panel("plans/_case_panel.html")

@@ -132,6 +132,30 @@ class PlanForm(forms.Form):
         return initial
 
 
+def initial_from_earlier(case, earlier) -> dict:
+    """A first plan for a recurrence starts from the bully's earlier signed plan (another
+    case): its agreements, coaches, activities and registration, and what it asked of the
+    pupils who are in this case too. Signatories and planning are this case's own: a new
+    victim's family, new dates."""
+    initial = PlanForm.initial_for(case)
+    initial.update(
+        {
+            "agreements": earlier.agreements,
+            "coach_bully": earlier.coach_bully_id,
+            "coach_victim": earlier.coach_victim_id,
+            "coach_group": earlier.coach_group_id,
+            "activities": earlier.activities,
+            "activities_other": earlier.activities_other,
+            "registration": earlier.registration,
+        }
+    )
+    texts = {(a.party, a.pupil_id): a.text for a in earlier.party_agreements.all() if a.pupil_id}
+    for n, slot in enumerate(plans.party_slots(case)):
+        if slot["pupil"] is not None:
+            initial[f"party_{n}"] = texts.get((slot["party"], slot["pupil"].pk), "")
+    return initial
+
+
 def _signatory_key(signatory) -> str:
     if signatory.user_id:
         return f"user:{signatory.user_id}"

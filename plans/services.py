@@ -364,6 +364,24 @@ def latest_locked_plan(case: Case) -> ActionPlan | None:
 # --- what the case asks of the plan (cases.hooks) -------------------------------------------
 
 
+def earlier_plan_for(case: Case, user) -> ActionPlan | None:
+    """For a recurrence in a new case: the bully's earlier signed plan, when ``user`` may
+    see the case it belongs to (its text is not shown to anyone else)."""
+    for recurrence in case.recurrences.filter(cycle=case.cycle, earlier_case__isnull=False):
+        earlier = recurrence.earlier_case
+        if earlier.pk != case.pk and can_see_case(user, earlier):
+            plan = latest_locked_plan(earlier)
+            if plan is not None:
+                return plan
+    return None
+
+
+def cases_with_signed_plan():
+    """The cases (a queryset of ids) with a plan signed by everyone, in any version; the
+    recurrence rule of ``cases.routing`` asks it through ``cases.hooks``."""
+    return ActionPlan.objects.filter(locked_at__isnull=False).values("case_id")
+
+
 def signed_problems(case: Case) -> list[str]:
     """What is missing before the latest plan of ``case`` counts as signed (stap 4 → 5)."""
     plan = case.plans.order_by("-version").first()

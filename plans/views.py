@@ -20,7 +20,14 @@ from cases.uploads import stored_download
 from plans import services as plan_services
 from plans.content import default_planning
 from plans.documents import plan_context, render_plan_pdf
-from plans.forms import PlanForm, PlanTalkFormSet, ScanForm, SignForm, planning_from
+from plans.forms import (
+    PlanForm,
+    PlanTalkFormSet,
+    ScanForm,
+    SignForm,
+    initial_from_earlier,
+    planning_from,
+)
 from plans.models import ActionPlan, PlanScan, PlanSignatory
 
 
@@ -49,6 +56,7 @@ def plan_edit(request, pk):
         raise PermissionDenied
     latest = case.plans.order_by("-version").first()
     draft = latest if latest and not latest.locked_at and not latest.has_signatures else None
+    earlier = None  # a recurrence's first plan starts from the bully's earlier plan
     if request.method == "POST":
         form = PlanForm(request.POST, case=case)
         formset = PlanTalkFormSet(request.POST, prefix="talks")
@@ -69,7 +77,11 @@ def plan_edit(request, pk):
                 )
                 return redirect("plans:detail", pk=plan.pk)
     else:
-        form = PlanForm(initial=PlanForm.initial_for(case, latest), case=case)
+        earlier = None if latest else plan_services.earlier_plan_for(case, request.user)
+        initial = (
+            initial_from_earlier(case, earlier) if earlier else PlanForm.initial_for(case, latest)
+        )
+        form = PlanForm(initial=initial, case=case)
         talks = (
             [
                 {"kind": t.kind, "planned_on": t.planned_on, "participants": t.participants}
@@ -84,7 +96,14 @@ def plan_edit(request, pk):
     return render(
         request,
         "plans/edit.html",
-        {"case": case, "form": form, "formset": formset, "latest": latest, "draft": draft},
+        {
+            "case": case,
+            "form": form,
+            "formset": formset,
+            "latest": latest,
+            "draft": draft,
+            "earlier": earlier,
+        },
     )
 
 

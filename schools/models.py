@@ -30,9 +30,18 @@ class School(models.Model):
     )
     name = models.CharField(_("naam"), max_length=200)
     town = models.CharField(_("plaats"), max_length=100, blank=True)
-    # Protocol dates the seeds give are defaults each school may change.
+    # Protocol dates the seeds give are defaults each school may change (the No Blame
+    # windows are in ``noblame.SchoolSettings``).
     one_off_review_days = models.PositiveSmallIntegerField(
         _("dagen tot het evaluatiegesprek (stap 2.2)"), default=14
+    )
+    # How many days after its planned date a one-off review still counts as on time.
+    one_off_review_late_days = models.PositiveSmallIntegerField(
+        _("dagen speling na het evaluatiegesprek (stap 2.2)"), default=7
+    )
+    # A victim in a third bullying case within this many months: talk about outside help.
+    victim_outside_help_months = models.PositiveSmallIntegerField(
+        _("periode voor de derde casus van een gepeste (maanden)"), default=24
     )
 
     class Meta:
@@ -44,6 +53,14 @@ class School(models.Model):
             models.CheckConstraint(
                 condition=Q(one_off_review_days__gte=1, one_off_review_days__lte=90),
                 name="school_one_off_review_days_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    one_off_review_late_days__lte=60,
+                    victim_outside_help_months__gte=1,
+                    victim_outside_help_months__lte=120,
+                ),
+                name="school_protocol_windows_range",
             ),
         ]
 

@@ -207,6 +207,13 @@ TABLE = {
             "POST": "302 405 405 405 405 405 405 405 302 405 405",
         },
     ),
+    "cases:printable": (
+        lambda w: [w["case"].pk, "digitaal-pesten"],
+        {
+            "GET": "302 200 404 200 200 200 404 404 302 200 404",
+            "POST": "302 405 405 405 405 405 405 405 302 405 405",
+        },
+    ),
     "plans:edit": (
         lambda w: [w["plan"].case_id],
         {

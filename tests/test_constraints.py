@@ -38,9 +38,14 @@ def test_a_history_row_always_moves(case, people):
     )
 
 
-def test_second_recurrence_must_record_the_advice(case, bully):
+def test_the_advice_for_outside_help_counts_only_with_the_talk_that_gave_it(case, bully):
     Recurrence.objects.create(case=case, pupil=bully, number=1)
-    refused(lambda: Recurrence.objects.create(case=case, pupil=bully, number=2))
+    Recurrence.objects.create(case=case, pupil=bully, number=2)  # the advice still to give
+    refused(
+        lambda: Recurrence.objects.create(
+            case=case, pupil=bully, number=3, outside_help_advised=True
+        )
+    )
 
 
 def test_no_blame_has_at_most_five_rounds(case):

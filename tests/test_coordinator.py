@@ -4,6 +4,7 @@ and is the named contact for parents on what they get on paper."""
 from django.contrib.auth.models import User
 from django.urls import reverse
 
+from cases import printables
 from cases.access import can_see_case, visible_cases
 from cases.models import Case
 from dossier.export import dossier_context
@@ -62,3 +63,13 @@ def test_the_coordinator_may_not_fire_a_transition(seeded, client):
     case.refresh_from_db()
     assert case.state == "signaled"
     assert coordinator.memberships.get().role == Role.COORDINATOR
+
+
+def test_the_coordinator_is_named_on_the_digital_bullying_leaflet(seeded, monkeypatch):
+    case = Case.objects.filter(school__name="OBS De Regenboog").first()
+    html = []
+    monkeypatch.setattr(printables, "render_pdf", lambda text, **kw: html.append(text) or b"")
+
+    printables.render("digitaal-pesten", case)
+
+    assert "Nadia El Idrissi" in html[0]

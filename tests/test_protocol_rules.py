@@ -129,20 +129,22 @@ def test_reopen_starts_a_new_cycle_and_counts_the_recurrence(case, people, bully
     assert (recurrence.number, recurrence.outside_help_advised) == (1, False)
 
 
-def test_second_recurrence_of_the_same_bully_records_advice_for_outside_help(
+def test_second_recurrence_does_not_claim_the_advice_before_the_talk(
     case, school, people, bully, follower
 ):
     walk(case, State.CLOSED, people)
     services.case_transition(case, "reopen", by=people["ib"])
     other = new_case(school, people["teacher5"], follower, bully)
-    walk(other, State.CLOSED, people)
+    walk(other, State.ASSESSMENT, people)
 
-    services.case_transition(other, "reopen", by=people["ib"])
+    services.case_transition(other, "classify_repeated", by=people["teacher5"])
 
     second = Recurrence.objects.get(pupil=bully, number=2)
-    assert second.outside_help_advised
-    entry = DossierEntry.objects.filter(pupil=bully, kind="recurrence").first()
-    assert "hulp van buitenaf" in entry.text
+    assert (second.case, second.outside_help_advised) == (other, False)
+    texts = DossierEntry.objects.filter(pupil=bully, kind="recurrence").values_list(
+        "text", flat=True
+    )
+    assert not any("hulp van buitenaf" in text for text in texts)
 
 
 def test_after_reopen_the_stap_6_talks_must_cover_what_if_it_goes_on(case, people):
@@ -156,7 +158,7 @@ def test_after_reopen_the_stap_6_talks_must_cover_what_if_it_goes_on(case, peopl
             TalkKind.BULLY,
             by=people["teacher5"],
             held_on=timezone.localdate(),
-            answers=answers(TalkKind.BULLY, cycle=1),
+            answers=answers(TalkKind.BULLY, level=0),
         )
 
     assert "als het pesten doorgaat" in str(error.value)

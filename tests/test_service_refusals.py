@@ -22,7 +22,7 @@ from cases.models import Case, CasePupil, Evidence, Place, ReporterKind, State, 
 from cases.talks import TalkKind
 from dossier import services as dossier_services
 from dossier.models import DossierEntry
-from tests.walk import answers, new_case, satisfy, walk
+from tests.walk import answers, everyone, new_case, satisfy, walk
 
 TODAY = timezone.localdate
 WRITTEN = (Case, CasePupil, Talk, TalkVersion, Evidence, DossierEntry, LogEntry)
@@ -192,7 +192,13 @@ def test_no_talk_is_planned_before_stap_4(case, people, state):
 
 def record(case, kind, by, **extra):
     return services.talk_record(
-        case, kind, by=by, held_on=TODAY(), answers=answers(kind, case.cycle), **extra
+        case,
+        kind,
+        by=by,
+        held_on=TODAY(),
+        answers=answers(kind, case.recurrence_level()),
+        **everyone(case),
+        **extra,
     )
 
 

@@ -14,23 +14,39 @@ from cases.talks import TalkKind, questions_for
 from demo.plans import draw_signature
 from noblame.models import Traject
 from plans import services as plan_services
+from schools.models import Guardian
 from tests.noblame_walk import walk_traject
 
 TODAY = timezone.localdate
 
 
-def answers(kind, cycle=1, **given):
+def answers(kind, level=0, **given):
+    """An answer to every question of ``kind`` asked at recurrence ``level``."""
     result = {
         q.key: (q.choices[0][0] if q.choices else f"Antwoord op {q.key}.")
-        for q in questions_for(kind, cycle)
+        for q in questions_for(kind, level)
     }
     result.update(given)
     return result
 
 
+def everyone(case):
+    """Every pupil of the case and all their guardians: attendance that fits any talk."""
+    pupils = list(case.pupils.all())
+    return {"pupils": pupils, "guardians": list(Guardian.objects.filter(pupils__in=pupils))}
+
+
 def record(case, kind, by, **given):
+    """Record ``kind`` with every answer; with everyone present where the protocol asks
+    for certain people (``services.ATTENDANCE``)."""
     return services.talk_record(
-        case, kind, by=by, held_on=TODAY(), answers=answers(kind, case.cycle, **given)
+        case,
+        kind,
+        by=by,
+        held_on=TODAY(),
+        answers=answers(kind, case.recurrence_level(), **given),
+        early_reason="De leerlingen vroegen zelf om het gesprek.",  # used only when early
+        **(everyone(case) if kind in services.ATTENDANCE else {}),
     )
 
 
@@ -43,6 +59,7 @@ def new_case(school, teacher, victim, bully, *extra_pupils):
         reporter_kind=ReporterKind.PARENT,
         place=Place.PLAYGROUND,
         description="Wordt al weken buitengesloten bij het voetballen.",
+        separate_reason="Een ander voorval, dat apart wordt gevolgd.",
     )
 
 

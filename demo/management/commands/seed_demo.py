@@ -34,6 +34,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, CasePupil, Place, ReporterKind, State
 from cases.talks import TalkKind
+from demo import across_cases as demo_across_cases
 from demo import history as demo_history
 from demo import plans as demo_plans
 from demo import trajects as demo_trajects
@@ -771,6 +772,7 @@ class Command(BaseCommand):
             )
         self._create_cases()
         demo_trajects.seed_trajects(board, today=self.today)
+        demo_across_cases.seed_across_cases(board, today=self.today)
         demo_history.seed_history(self.schools, self.users, today=self.today, origins=ORIGINS)
         return board
 
@@ -993,6 +995,7 @@ class Command(BaseCommand):
             is_digital=spec.digital,
             responsible_teacher=teacher,
             created_at=min(logged_at, timezone.now()),
+            separate_reason="Een ander voorval, dat apart wordt gevolgd.",
         )
         path = ROUTES[spec.route]
         steps = path.index(spec.stop) + 1
@@ -1100,6 +1103,8 @@ class Command(BaseCommand):
                     "consequences": play.text(ONE_OFF_CONSEQUENCES),
                     "apology": "yes",
                     "prevention": play.text(ONE_OFF_PREVENTION),
+                    "next_steps_told": "Als het opnieuw gebeurt, ook bij een ander kind, volgen "
+                    "de volgende stappen van het pestprotocol en worden de ouders betrokken.",
                 },
                 pupils=[victim, bully],
             )
@@ -1114,6 +1119,8 @@ class Command(BaseCommand):
                     "observations": play.text(REVIEW_STOPPED if stopped else REVIEW_GOES_ON),
                 },
                 pupils=[victim, bully],
+                # Used only when the review falls before its window (a short demo timeline).
+                early_reason="De ouders van beide leerlingen vroegen om een eerder gesprek.",
             )
             if stopped:
                 self._fire(play, "close", remark="Het pesten is gestopt.")
@@ -1269,6 +1276,10 @@ class Command(BaseCommand):
                 "next_steps": play.text(PARENTS_NEXT_STEPS),
                 "shared_responsibility": play.text(PARENTS_SHARED),
                 "if_continues": play.text(IF_CONTINUES),
+                # Asked from the bully's second recurrence on (ignored before).
+                "outside_help_advice": "De school raadt de ouders dringend aan hulp van "
+                "buitenaf te zoeken, bijvoorbeeld via het Centrum voor Jeugd en Gezin.",
+                "outside_help_response": "De ouders nemen deze week contact op met het CJG.",
             },
             staff=[play.teacher, ib],
             guardians=self._custody(play.bully),

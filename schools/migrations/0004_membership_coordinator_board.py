@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("schools", "0002_pupil_import"),
+        ("schools", "0003_school_protocol_windows"),
     ]
 
     operations = [
