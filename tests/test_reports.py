@@ -575,3 +575,11 @@ def test_the_beheerder_gives_the_coordinator_role_not_the_boards(school, beheerd
 
     roles = set(board_user.memberships.values_list("role", flat=True))
     assert roles == {Role.BOARD, Role.COORDINATOR}  # the board role stays, untouched
+
+
+def test_a_withdrawn_signal_is_no_signal_of_the_year(world, school):
+    world.case("2025-12-01", "pupil", "classroom", state="withdrawn")
+
+    report = year_report([school], YEAR, today=TODAY)
+
+    assert report.tables["channel"].col_totals[0].value == 16
