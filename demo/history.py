@@ -257,6 +257,7 @@ def _write(history: _History) -> None:
     case_pupils, changes, talks, versions_for, trajects, traject_changes = [], [], [], [], [], []
     plans, recurrences = [], []
     plans_of: Counter = Counter()  # pupil -> plans van aanpak as bully so far
+    advice_talk_of: dict[int, int] = {}  # case -> index in talks of the stap 6 parents' talk
     recurrences_of: Counter = Counter()
     for case, (_planned, extra) in zip(cases, planned, strict=True):
         by = case.responsible_teacher
@@ -318,6 +319,8 @@ def _write(history: _History) -> None:
                         created_at=_at(first),
                     )
                 )
+                if kind == TalkKind.BULLY_PARENTS:
+                    advice_talk_of[case.pk] = len(talks) - 1
                 versions_for.append(min(held, last))
             # A bully who already had a plan van aanpak and bullies again: a herhaling.
             bully = next(p for p, role in extra["pupils"] if role == CasePupil.Role.BULLY)
@@ -337,7 +340,7 @@ def _write(history: _History) -> None:
     CasePupil.objects.bulk_create(case_pupils)
     StateChange.objects.bulk_create(changes)
     talks = Talk.objects.bulk_create(talks)
-    TalkVersion.objects.bulk_create(
+    versions = TalkVersion.objects.bulk_create(
         [
             TalkVersion(
                 talk=talk,
@@ -368,4 +371,8 @@ def _write(history: _History) -> None:
         )
     TrajectStateChange.objects.bulk_create(traject_changes)
     ActionPlan.objects.bulk_create(plans)
+    # The advice to seek outside help is recorded in the stap 6 talk with the bully's parents.
+    for recurrence in recurrences:
+        if recurrence.outside_help_advised:
+            recurrence.advice_talk = versions[advice_talk_of[recurrence.case.pk]]
     Recurrence.objects.bulk_create(recurrences)

@@ -349,15 +349,20 @@ def _count(ids, periods, today) -> list[dict]:
     recurrences = (
         Recurrence.objects.filter(case__school_id__in=ids, created_at__date__range=span)
         .order_by()
-        .annotate(bucket=_bucket("created_at__date", periods), nth=nth)
-        .values_list("bucket", "case__school_id", "nth", "outside_help_advised")
+        .annotate(
+            bucket=_bucket("created_at__date", periods),
+            nth=nth,
+            # The advice counts in the period of the talk that recorded it.
+            advised_in=_bucket("advice_talk__held_on", periods),
+        )
+        .values_list("bucket", "case__school_id", "nth", "outside_help_advised", "advised_in")
         .annotate(n=Count("pk"))
     )
-    for bucket, school, number, advised, n in recurrences:
+    for bucket, school, number, advised, advised_in, n in recurrences:
         if 0 <= bucket < len(periods):
             found[bucket]["recurrences"][school, number] += n
-            if advised:
-                found[bucket]["outside_help"][school, "advised"] += n
+        if advised and 0 <= advised_in < len(periods):
+            found[advised_in]["outside_help"][school, "advised"] += n
 
     first_held = Subquery(
         Version.objects.filter(talk=OuterRef("pk")).order_by("held_on").values("held_on")[:1]

@@ -201,8 +201,14 @@ def world(school, other_school, groep5, ib):
     Recurrence.objects.create(case=c13, pupil=bully, number=1, created_at=at("2025-03-01"))
     other = make_pupil(school, groep5, "Noah", "Bakker")
     Recurrence.objects.create(case=c6, pupil=other, number=1, created_at=at("2025-11-12"))
+    advice = w.talk(c6, TalkKind.BULLY_PARENTS, None, "2026-02-03").versions.get()
     Recurrence.objects.create(
-        case=c6, pupil=other, number=2, outside_help_advised=True, created_at=at("2026-02-01")
+        case=c6,
+        pupil=other,
+        number=2,
+        outside_help_advised=True,
+        advice_talk=advice,
+        created_at=at("2026-02-01"),
     )
     w.talk(c5, TalkKind.BULLY, "2025-11-01", "2025-11-01")
     w.talk(c5, TalkKind.BULLY_PARENTS, "2025-11-05", "2025-11-08")
