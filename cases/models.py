@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, transition
 
-from cases import routing, rules
+from cases import hooks, routing, rules
 from cases.fsm import ThreadSafeConcurrentTransitionMixin
 from cases.talks import TalkKind, missing_answers
 from schools.models import Guardian, Pupil, School
@@ -64,7 +64,8 @@ class Place(models.TextChoices):
 
 
 def _target_after_repeated(case: "Case") -> str:
-    """Stap 2 option 3: a pupil who already had the No Blame approach goes straight to stap 4."""
+    """Stap 2 option 3: a bully or follower of this case who already took part in a No Blame
+    traject goes straight to stap 4 (``Case.no_blame_history``)."""
     return State.ACTION_PLAN if case.had_no_blame_before() else State.SUPPORT_GROUP
 
 
@@ -89,6 +90,15 @@ def _target_after_reopen(case: "Case") -> str:
 class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school")
+    )
+    # The school's board, kept on the case so the database holds the reference unique
+    # across the board (an SMW or IB may work at several of its schools).
+    board = models.ForeignKey(
+        "schools.SchoolBoard",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("bestuur"),
     )
     reference = models.CharField(_("kenmerk"), max_length=20, editable=False)
     state = FSMField(
@@ -172,7 +182,9 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("casussen")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["school", "reference"], name="case_unique_reference"),
+            models.UniqueConstraint(
+                fields=["board", "reference"], name="case_unique_reference_per_board"
+            ),
             models.CheckConstraint(condition=Q(state__in=State.values), name="case_state_is_known"),
             models.CheckConstraint(condition=Q(cycle__gte=1), name="case_cycle_positive"),
         ]
@@ -379,7 +391,24 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
 
     @property
     def stap_label(self) -> str:
+        # Stap 2.1 is "solved" only once the outcome is noted; until then it says so.
+        if self.state == State.RESOLVED_OTHER and not self.outcome.strip():
+            return str(_("Stap 2.1: geen pesten, nog op te lossen"))
         return self.get_state_display()
+
+    @property
+    def pupils_short(self) -> str:
+        """The case's pupils, the victim first, as first name and initial ("Sanne V.,
+        Daan J."): beside the reference in lists, for whoever may see the case. Reads
+        ``case_pupils`` (prefetch ``case_pupils__pupil`` in lists)."""
+        order = {CasePupil.Role.VICTIM: 0, CasePupil.Role.BULLY: 1}
+        rows = sorted(self.case_pupils.all(), key=lambda cp: (order.get(cp.role, 2), cp.pk))
+        return ", ".join(
+            f"{cp.pupil.first_name} {cp.pupil.last_name.split()[-1][:1]}."
+            if cp.pupil.last_name.strip()
+            else cp.pupil.first_name
+            for cp in rows
+        )
 
     def pupils_in_role(self, role: str):
         return [cp.pupil for cp in self.case_pupils.all() if cp.role == role]
@@ -405,12 +434,15 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         return max(numbers, default=0)
 
     def had_no_blame_before(self) -> bool:
-        """Did a pupil of this case already go through the No Blame approach in another case?"""
-        return (
-            Case.objects.exclude(pk=self.pk)
-            .filter(traject__isnull=False, case_pupils__pupil__in=self.pupils.all())
-            .exists()
-        )
+        """Did a bully or follower of this case already take part in a No Blame traject?"""
+        return bool(self.no_blame_history())
+
+    def no_blame_history(self) -> list[str]:
+        """In Dutch, one line per earlier No Blame traject a pupil in the role bully or
+        follower of this case took part in (as bully or follower of that case, or as
+        ringleader or follower in its support group). The victim's own history does not
+        count. Answered by the No Blame app through ``cases.hooks``."""
+        return [str(line) for line in hooks.ask("no_blame_history", self, default=[])]
 
 
 class CasePupil(models.Model):

@@ -50,6 +50,10 @@ def with_list_data(cases: QuerySet) -> QuerySet:
     )
 
 
+# The pupils beside a case reference in the lists of talks (``Case.pupils_short``): one query.
+CASE_PUPILS = Prefetch("case__case_pupils", queryset=CasePupil.objects.select_related("pupil"))
+
+
 def open_planned_talks() -> QuerySet:
     """Planned talks of the current cycle of an open case that have no record yet."""
     return (
@@ -99,6 +103,7 @@ def todo_for(user, today: datetime.date | None = None, days: int = DUE_WITHIN_DA
         open_planned_talks()
         .filter(case__in=involved_cases(user), planned_on__lte=today + datetime.timedelta(days))
         .select_related("case", "case__school")
+        .prefetch_related(CASE_PUPILS)
     )
     return Todo(
         overdue=[t for t in talks if t.is_overdue(today)],

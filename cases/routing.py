@@ -203,16 +203,19 @@ def explain(case, name: str, source: str, recurrences=()) -> tuple[str, str]:
             rule = rule or "history_no_blame_before"
             parts.append(
                 _(
-                    "Een leerling van deze casus deed al eerder mee aan de No Blame-aanpak. Daarom "
-                    "gaat de casus direct naar het plan van aanpak (stap 4)."
+                    "Een pester of meeloper van deze casus deed al eerder mee aan de No "
+                    "Blame-aanpak. Daarom gaat de casus direct naar het plan van aanpak (stap 4)."
                 )
             )
+            # Who, in which earlier case and in which role (app noblame, Case.no_blame_history).
+            parts.extend(case.no_blame_history())
         elif case.state == "support_group":
             rule = rule or "history_first_approach"
             parts.append(
                 _(
-                    "Geen pester van deze casus had eerder een plan van aanpak of de No "
-                    "Blame-aanpak. Daarom eerst de No Blame-aanpak (stap 3)."
+                    "Geen pester of meeloper van deze casus had eerder een plan van aanpak of de "
+                    "No Blame-aanpak (de geschiedenis van de gepeste leerling telt hier niet). "
+                    "Daarom eerst de No Blame-aanpak (stap 3)."
                 )
             )
     if name in CLASSIFY_BULLYING:

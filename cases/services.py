@@ -400,6 +400,7 @@ def case_create(
                 # No state given: every case starts in the model's initial state, signaled.
                 case = Case.objects.create(
                     school=school,
+                    board_id=school.board_id,
                     reference=_next_reference(school, offset=attempt),
                     logged_by=by,
                     created_at=created_at,
@@ -516,9 +517,14 @@ def _is_teacher(user, school) -> bool:
 
 
 def _next_reference(school, offset: int = 0) -> str:
+    """The next free "<year>-<number>" of the school's board: a reference names one case
+    across the board, so an SMW or IB working at two schools never meets it twice."""
     year = timezone.localdate().year
-    count = Case.objects.filter(school=school, reference__startswith=f"{year}-").count()
-    return f"{year}-{count + 1 + offset:03d}"
+    taken = Case.objects.filter(
+        board_id=school.board_id, reference__startswith=f"{year}-"
+    ).values_list("reference", flat=True)
+    numbers = [int(ref.split("-", 1)[1]) for ref in taken if ref.split("-", 1)[1].isdigit()]
+    return f"{year}-{max(numbers, default=0) + 1 + offset:03d}"
 
 
 def case_add_pupil(case: Case, pupil, role: str, *, by) -> CasePupil:

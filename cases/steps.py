@@ -109,3 +109,60 @@ TALKS_BY_STATE = {
 }
 
 ANYTIME_TALKS = (TalkKind.OUTSIDE_HELP, TalkKind.OTHER)
+
+
+# The stap 2 choices are confirmed on a page of their own before they fire: what happens
+# next and who hears of it, in plain words. Each entry: (what happens, who is informed).
+def confirmation(name: str, case) -> tuple[list[str], str] | None:
+    """What firing ``name`` on ``case`` will do, for the confirmation page; None when the
+    transition fires straight from the case page."""
+    if case.state != State.ASSESSMENT:
+        return None
+    if name == "classify_no_bullying":
+        return (
+            [
+                _("U legt vast dat dit geen pesten is, maar plagen of een ruzie."),
+                _(
+                    "De casus gaat naar stap 2.1: u lost het op met de betrokken leerlingen "
+                    "en schrijft de uitkomst op. Daarna kunt u de casus afsluiten."
+                ),
+            ],
+            _("Niemand krijgt hier automatisch bericht van."),
+        )
+    if name == "classify_one_off":
+        return (
+            [
+                _("U legt vast dat dit een eenmalig incident is (stap 2.2)."),
+                _(
+                    "U voert een gesprek tussen de gepeste leerling en de pester. Beide "
+                    "leerlingen krijgen een aantekening in hun dossier en worden gevolgd."
+                ),
+                _("Er wordt een evaluatiegesprek gepland over %(days)d dagen.")
+                % {"days": case.school.one_off_review_days},
+            ],
+            _("Niemand krijgt hier automatisch bericht van."),
+        )
+    if name == "classify_repeated":
+        if case.had_no_blame_before():
+            steps = [
+                _("U legt vast dat er herhaald gepest wordt."),
+                _(
+                    "Een leerling van deze casus had de No Blame-aanpak al eerder. De casus "
+                    "gaat daarom meteen naar stap 4: een plan van aanpak dat iedereen tekent."
+                ),
+            ]
+            informed = _("De intern begeleider krijgt bericht en doet vanaf nu mee.")
+        else:
+            steps = [
+                _("U legt vast dat er herhaald gepest wordt."),
+                _(
+                    "De casus gaat naar stap 3: de No Blame-aanpak met een steungroep, "
+                    "gecoördineerd door de schoolmaatschappelijk werker."
+                ),
+            ]
+            informed = _(
+                "De intern begeleider en de schoolmaatschappelijk werker krijgen bericht; "
+                "de intern begeleider doet vanaf nu mee."
+            )
+        return steps, informed
+    return None

@@ -14,6 +14,7 @@ urlpatterns = [
     path("leerlingen/kiezen/", views.pupil_row, name="pupil_row"),
     path("casussen/<int:pk>/", views.case_detail, name="detail"),
     path("casussen/<int:pk>/stap/<str:name>/", views.case_fire, name="fire"),
+    path("casussen/<int:pk>/stap/<str:name>/bevestigen/", views.case_confirm, name="confirm"),
     path("casussen/<int:pk>/gesprek/<str:kind>/", views.talk, name="talk"),
     path("casussen/<int:pk>/gesprek-plannen/", views.case_plan_talk, name="plan_talk"),
     path("casussen/<int:pk>/uitkomst/", views.case_outcome, name="outcome"),

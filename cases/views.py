@@ -36,9 +36,16 @@ from cases.guidance import DECISION_AID, DIGITAL_ADVICE, OUTSIDE_HELP_CONTACTS, 
 from cases.models import OPEN_STATES, CasePupil, Evidence, Notification, State, StateChange
 from cases.rules import CASE_WORKERS
 from cases.signs import WARNING_SIGNS
-from cases.steps import ANYTIME_TALKS, STATE_HELP, TALKS_BY_STATE, transition_label
+from cases.steps import (
+    ANYTIME_TALKS,
+    STATE_HELP,
+    TALKS_BY_STATE,
+    confirmation,
+    transition_label,
+)
 from cases.talks import TalkKind
 from cases.uploads import stored_download
+from schools.holidays import holiday_on
 
 
 def _case_for(request, pk, *related):
@@ -70,8 +77,11 @@ def start(request):
         "works_on_cases": "cases" in pages,
         "today": timezone.localdate(),
         "todo": queries.todo_for(request.user),
+        # What the other apps ask of this person (a No Blame preparation request, ...).
+        "todo_extra": hooks.ask_all("todo", request.user),
         "notifications": Notification.objects.filter(user=request.user, read_at__isnull=True)
-        .select_related("case")
+        .select_related("case", "case__school")
+        .prefetch_related("case__case_pupils__pupil")
         .order_by("-created_at")[:10],
         "my_cases": queries.with_list_data(open_cases.order_by("-created_at"))[:10],
     }
@@ -110,7 +120,11 @@ def todo(request):
     return render(
         request,
         "cases/todo.html",
-        {"todo": queries.todo_for(request.user), "today": timezone.localdate()},
+        {
+            "todo": queries.todo_for(request.user),
+            "todo_extra": hooks.ask_all("todo", request.user),
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -130,7 +144,9 @@ def dashboard(request):
         form = DashboardFilterForm(request.POST, user=request.user)
         if form.is_valid():
             query = form.query_string()
-            return redirect(reverse("cases:dashboard") + (f"?{query}" if query else ""))
+            # Straight to the results: below the charts they are a long scroll away.
+            url = reverse("cases:dashboard") + (f"?{query}" if query else "")
+            return redirect(url + "#results-title")
     else:
         form = DashboardFilterForm.from_url(request.GET, user=request.user)
     valid = form.is_valid()
@@ -202,9 +218,14 @@ def signal_new(request):
         else:
             messages.success(
                 request,
-                _("De melding is opgeslagen als casus %(ref)s.") % {"ref": case.reference},
+                _(
+                    "De melding is opgeslagen als casus %(ref)s. De volgende stap staat "
+                    "hieronder: het gesprek met de gepeste leerling."
+                )
+                % {"ref": case.reference},
             )
-            return redirect("cases:list")
+            # Straight to the new case: its next step is one tap away there.
+            return redirect("cases:detail", case.pk)
     return render(
         request,
         "cases/signal_form.html",
@@ -317,6 +338,13 @@ def pupil_row(request):
 # --- the case page ---------------------------------------------------------------------
 
 
+def _with_holidays(case, talks: list) -> list:
+    """Each planned talk with ``holiday``: the school holiday its date falls in, if any."""
+    for talk in talks:
+        talk.holiday = holiday_on(case.school, talk.planned_on)
+    return talks
+
+
 @login_required
 def case_detail(request, pk):
     case = _case_for(
@@ -349,10 +377,14 @@ def case_detail(request, pk):
         "state_help": STATE_HELP[case.state],
         "transitions": transitions,
         "needed": _still_needed(transitions),
+        # Choices that are confirmed on a page of their own (stap 2), remark and all.
+        "confirm_names": {name for name, _label, _p in transitions if confirmation(name, case)},
         "transition_form": TransitionForm(),
         "may_record_talk": services.RECORD_TALK.allows(case, user),
         "talks_now": _talks_now(case, talks),
-        "planned": [t for t in talks if t.planned_on and not t.versions.all()],
+        "planned": _with_holidays(
+            case, [t for t in talks if t.planned_on and not t.versions.all()]
+        ),
         "anytime_talks": [(k, TalkKind(k).label) for k in ANYTIME_TALKS],
         "timeline": queries.case_timeline(case),
         "evidence": case.evidence.all(),
@@ -446,6 +478,35 @@ def case_fire(request, pk, name):
     else:
         messages.success(request, _("De casus staat nu in: %(stap)s") % {"stap": case.stap_label})
     return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_GET
+def case_confirm(request, pk, name):
+    """Stap 2: say in plain words what a choice does and who hears of it, with room for a
+    remark, before it fires (the form posts to ``case_fire``)."""
+    case = _case_for(request, pk)
+    if name not in services.TRANSITION_NAMES:
+        raise Http404
+    record_access(request, case, "view")
+    # A page left open while someone else moved the case on: back, with the reason.
+    problems = services.transition_check(case, name, request.user)
+    if problems:
+        messages.error(request, _("Dat kan nu niet:") + " " + " ".join(problems))
+        return redirect("cases:detail", pk=case.pk)
+    explained = confirmation(name, case)
+    if explained is None:  # fires from the case page itself
+        return redirect("cases:detail", pk=case.pk)
+    steps, informed = explained
+    context = {
+        "case": case,
+        "name": name,
+        "label": transition_label(name, case.state),
+        "steps": steps,
+        "informed": informed,
+        "transition_form": TransitionForm(),
+    }
+    return render(request, "cases/confirm.html", context)
 
 
 @login_required
@@ -574,6 +635,13 @@ def case_plan_talk(request, pk):
             _refused(request, error)
         else:
             messages.success(request, _("Het gesprek is gepland."))
+            holiday = holiday_on(case.school, form.cleaned_data["planned_on"])
+            if holiday:
+                messages.warning(
+                    request,
+                    _("Let op: die datum valt in de %(holiday)s van de school.")
+                    % {"holiday": holiday},
+                )
     else:
         _form_errors(request, form)
     return redirect(reverse("cases:detail", args=[case.pk]) + "#gesprekken")

@@ -81,10 +81,15 @@ class _History:
         self.schools, self.users, self.today, self.origins = schools, users, today, origins
         self.cases: list[tuple[Case, dict]] = []
         self.bullies: dict[str, list[Pupil]] = {key: [] for key in schools}
+        # References are "<year>-<number>", unique across the board: go on from the highest.
         self.refs = Counter()
-        for school in schools.values():
-            for ref in Case.objects.filter(school=school).values_list("reference", flat=True):
-                self.refs[school.pk, ref[:4]] += 1
+        boards = {school.board_id for school in schools.values()}
+        for board, ref in Case.objects.filter(board_id__in=boards).values_list(
+            "board_id", "reference"
+        ):
+            year, _dash, number = ref.partition("-")
+            if number.isdigit():
+                self.refs[board, year] = max(self.refs[board, year], int(number))
 
     # --- people ----------------------------------------------------------------------------
 
@@ -132,8 +137,9 @@ class _History:
         return day
 
     def reference(self, school, day: datetime.date) -> str:
-        self.refs[school.pk, str(day.year)] += 1
-        return f"{day.year}-{self.refs[school.pk, str(day.year)]:03d}"
+        key = (school.board_id, str(day.year))
+        self.refs[key] += 1
+        return f"{day.year}-{self.refs[key]:03d}"
 
     def plan_case(self, key, signal, pupils, year_end) -> None:
         """One case signalled on ``signal``; cases come in date order, so a pupil's earlier
@@ -154,6 +160,7 @@ class _History:
             bully = rng.choice(known)
         case = Case(
             school=school,
+            board_id=school.board_id,
             reference="",  # numbered in date order when written
             state=State.CLOSED,
             reporter_kind=_pick(rng, CHANNELS),

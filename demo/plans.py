@@ -13,6 +13,7 @@ import random
 
 from django.utils import timezone
 
+from cases.models import State
 from cases.talks import TalkKind
 from plans import content as plans
 from plans import services as plan_services
@@ -84,8 +85,42 @@ def upcoming_dates(clock, count: int, today: datetime.date) -> list[datetime.dat
     return dates
 
 
-def demo_plan(case, *, teacher, victim, bully, rng: random.Random, clock) -> ActionPlan:
-    """A complete plan for a demo case in stap 4, not yet signed."""
+# The stap a case must have passed for the seed to have recorded a planned talk of a kind.
+RECORDED_BY = {
+    TalkKind.BULLY: State.REFLECTION,
+    TalkKind.BULLY_PARENTS: State.REFLECTION,
+    TalkKind.VICTIM_PARENTS: State.REFLECTION,
+    TalkKind.REFLECTION: State.GROUP_DISCUSSION,
+    TalkKind.GROUP_DISCUSSION: State.BACK_IN_CLASS,
+    TalkKind.CLOSING: State.CLOSED,
+}
+STAPS = [
+    State.ACTION_PLAN,
+    State.COACHING,
+    State.TALKS,
+    State.REFLECTION,
+    State.GROUP_DISCUSSION,
+    State.BACK_IN_CLASS,
+    State.CLOSING,
+    State.CLOSED,
+]
+
+
+def _still_ahead(kind, reaches) -> bool:
+    """Whether the case, played until stap ``reaches``, leaves this talk unrecorded."""
+    if reaches not in STAPS:
+        return False
+    return STAPS.index(reaches) < STAPS.index(RECORDED_BY[kind])
+
+
+def demo_plan(
+    case, *, teacher, victim, bully, rng: random.Random, clock, reaches=None
+) -> ActionPlan:
+    """A complete plan for a demo case in stap 4, not yet signed.
+
+    Talks the case will hold before today (it is played until stap ``reaches``) get the
+    seed's clock dates; the ones still ahead are planned in the coming weeks, so a new
+    user meets a believable week rather than a list of overdue talks."""
     ib = case.ib or Membership.objects.filter(school=case.school, role=Role.IB).first().user
     others = [
         m.user
@@ -104,18 +139,23 @@ def demo_plan(case, *, teacher, victim, bully, rng: random.Random, clock) -> Act
         (TalkKind.REFLECTION, f"coach van de pester en {b}"),
         (TalkKind.GROUP_DISCUSSION, "leerkracht en de hele groep"),
     ]
-    dates = upcoming_dates(clock, len(kinds) + 2, timezone.localdate())
+    today = timezone.localdate()
+    dates = upcoming_dates(clock, len(kinds) + 2, today)
+    rows = [*kinds, (TalkKind.CLOSING, "iedereen die het plan tekende")]
+    days = [*dates[: len(kinds)], dates[-1]]
+    ahead = 0
+    for n, (kind, _who) in enumerate(rows):
+        if _still_ahead(kind, reaches):
+            # One talk or two a week from next week on, on a weekday.
+            day = today + datetime.timedelta(days=5 + 4 * ahead + rng.randint(0, 2))
+            while day.weekday() >= 5:
+                day += datetime.timedelta(days=1)
+            days[n] = max(day, days[n - 1] if n and days[n - 1] > today else day)
+            ahead += 1
     talks = [
         {"kind": kind, "planned_on": day, "participants": who}
-        for (kind, who), day in zip(kinds, dates, strict=False)
+        for (kind, who), day in zip(rows, days, strict=True)
     ]
-    talks.append(
-        {
-            "kind": TalkKind.CLOSING,
-            "planned_on": dates[-1],
-            "participants": "iedereen die het plan tekende",
-        }
-    )
     parties = [
         {
             "party": "pupil",

@@ -54,6 +54,12 @@ CONFIDENTIAL = (
     "Niet vertellen dat {v} soms huilt op de wc.",
 )
 ASSIGNMENT = "Let de komende week op wat andere kinderen doen om aardig voor je te zijn."
+NOTICED = (
+    "{v} vertelt dat een klasgenoot in de pauze vroeg of {v} mee wilde doen.",
+    "Iemand hielp {v} met opruimen en zei dat de tekening mooi was.",
+    "{v} zag dat er bij gym op {v} werd gewacht bij het kiezen van teams.",
+)
+EARLY = "Eerder gehouden: de leerling is de week erna afwezig (schoolkamp)."
 IDEAS = (
     "vraagt {v} in de pauze om mee te doen met voetbal",
     "zegt 's ochtends gedag tegen {v} bij de kapstok",
@@ -306,7 +312,8 @@ class _Player:
             return
         self.fire("give_assignment")
         if state == T.VICTIM_ASSIGNMENT:
-            return
+            return  # the check-in is still due: it shows in Te doen
+        self._check_in()
         self._compose()
         self.fire("form_group")
         services.meeting_plan(self.traject, self._meeting_day(1), by=self.smw)
@@ -345,7 +352,8 @@ class _Player:
     def _prepare(self) -> None:
         people = self.traject.preparation_list()
         if self.plan.state == T.PREPARATION:
-            people = [p for p in people if p.role == "teacher"]  # the IB has yet to confirm
+            # Nobody confirmed yet: the request waits in the teacher's and the IB's Te doen.
+            people = []
         for person in people:
             services.preparation_confirm(self.traject, by=person.user)
 
@@ -405,12 +413,34 @@ class _Player:
             notes="Goede sfeer; iedereen dacht mee." if number == 1 else "",
         )
 
+    def _check_in(self) -> None:
+        """The short talk about the assignment, about a week after the talk with the victim."""
+        held_on = self.day(self.TALK_AT + 7)
+        planned = self.traject.victim_talk.check_in_on
+        services.check_in_record(
+            self.traject,
+            by=self.smw,
+            held_on=held_on,
+            # Not from self.rng: the rest of the demo keeps the choices it had.
+            noticed=NOTICED[self.traject.pk % len(NOTICED)].format(**self.names),
+            how_now="Iets beter; {v} voelt zich gezien.".format(**self.names),
+            early_reason=EARLY if held_on < planned else "",
+        )
+
+    def _early(self, member, held_on: datetime.date) -> str:
+        """A follow-up the calendar puts before its window (a weekend, the holidays) says why."""
+        current = self.traject.current_round
+        opens = services.follow_up_window_opens(self.traject, member, current.meeting())
+        return EARLY if opens is not None and held_on < opens else ""
+
     def _follow_up_victim(self, number: int, improved: bool) -> None:
         meeting_offset = self.MEETING_AT + self.ROUND_DAYS * (number - 1)
+        held_on = self.day(meeting_offset + self.VICTIM_FOLLOW_UP)
         services.follow_up_record(
             self.traject,
             by=self.smw,
-            held_on=self.day(meeting_offset + self.VICTIM_FOLLOW_UP),
+            early_reason=self._early(None, held_on),
+            held_on=held_on,
             what_changed=self._text(CHANGED_YES if improved else CHANGED_NO),
             how_now=self._text(HOW_NOW_YES if improved else HOW_NOW_NO),
             improved="yes" if improved else "no",
@@ -418,11 +448,13 @@ class _Player:
 
     def _follow_up_member(self, number: int, member, improved: bool) -> None:
         meeting_offset = self.MEETING_AT + self.ROUND_DAYS * (number - 1)
+        held_on = self.day(meeting_offset + self.MEMBER_FOLLOW_UP)
         services.follow_up_record(
             self.traject,
             member,
             by=self.rng.choice([self.smw, self.teacher]),
-            held_on=self.day(meeting_offset + self.MEMBER_FOLLOW_UP),
+            early_reason=self._early(member, held_on),
+            held_on=held_on,
             what_changed=self._text(MEMBER_DID),
             how_now=self._text(MEMBER_NOW),
             did_their_part=FollowUpTalk.Part.YES

@@ -12,6 +12,7 @@ class DossierConfig(AppConfig):
     def ready(self):
         from cases.hooks import case_transitioned, outside_help_advised, recurrence_recorded
         from dossier import services
+        from noblame.signals import traject_closed
         from plans.services import plan_locked
 
         case_transitioned.connect(services.on_case_transitioned, dispatch_uid="dossier-case")
@@ -20,3 +21,4 @@ class DossierConfig(AppConfig):
             services.on_outside_help_advised, dispatch_uid="dossier-outside-help"
         )
         plan_locked.connect(services.on_plan_locked, dispatch_uid="dossier-plan")
+        traject_closed.connect(services.on_traject_closed, dispatch_uid="dossier-no-blame")

@@ -3,7 +3,9 @@
 Other pupils never appear by name: each one gets a letter ("leerling A", "leerling
 B", ...) that stays the same throughout one export, in the structured parts and,
 as well as a text substitution can manage, in free text. Confidential notes of a
-talk are never printed. HTML template in, PDF bytes out; the view decides who may
+talk are never printed. Only the talks the pupil or the pupil's own guardians took
+part in go in: a talk with another pupil's family is that family's, and a talk that
+is only planned has had nobody in it yet. HTML template in, PDF bytes out; the view decides who may
 ask for it.
 
 The export is a document one school issues: it holds only that school's cases,
@@ -21,8 +23,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.documents import render_pdf
-from cases.models import Case, TalkVersion
-from cases.talks import QUESTIONS
+from cases.models import Case, CasePupil, TalkVersion
+from cases.talks import QUESTIONS, TalkKind
 from dossier.models import DossierEntry
 
 
@@ -108,6 +110,32 @@ def _answers(version, pseudonyms: Pseudonyms) -> list[dict]:
     return rows
 
 
+# Who a talk of each kind is held with, by role in the case, for a talk recorded without
+# naming anyone present (the stap 1 talk is with the victim even when nobody ticked it).
+# A talk with parents is never implied: it goes in only with the pupil's own guardian.
+IMPLIED_ROLES = {
+    TalkKind.VICTIM: {CasePupil.Role.VICTIM},
+    TalkKind.ONE_OFF: {CasePupil.Role.VICTIM, CasePupil.Role.BULLY},
+    TalkKind.ONE_OFF_REVIEW: {CasePupil.Role.VICTIM, CasePupil.Role.BULLY},
+    TalkKind.BULLY: {CasePupil.Role.BULLY},
+    TalkKind.REFLECTION: {CasePupil.Role.BULLY},
+}
+
+
+def took_part(version, pupil, own_guardians: set[int], role: str | None = None) -> bool:
+    """Whether ``pupil`` or one of the pupil's own guardians was at this talk version:
+    only those talks go into the pupil's right-of-access export.
+
+    Who was present, as recorded, decides. A talk recorded with nobody named counts
+    for the pupil whose role the talk's kind is held with (``IMPLIED_ROLES``)."""
+    pupils, guardians = list(version.pupils.all()), list(version.guardians.all())
+    if pupils or guardians:
+        return any(p.pk == pupil.pk for p in pupils) or any(
+            g.pk in own_guardians for g in guardians
+        )
+    return role in IMPLIED_ROLES.get(version.talk.kind, ())
+
+
 def _staff_name(user) -> str:
     return (user.get_full_name() or user.username) if user is not None else ""
 
@@ -124,15 +152,23 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
         .order_by("created_at", "pk")
         .distinct()
     )
-    # Letters follow the order in which other pupils first appear: case by case.
+    own_guardians = set(pupil.guardians.values_list("pk", flat=True))
+    # Letters follow the order in which other pupils first appear: case by case, and
+    # only in the talks that go into this export.
     for case in cases:
+        role = next(cp.role for cp in case.case_pupils.all() if cp.pupil_id == pupil.pk)
         for cp in sorted(case.case_pupils.all(), key=lambda cp: cp.pk):
             pseudonyms.add(cp.pupil)
-        for version in TalkVersion.objects.filter(talk__case=case).prefetch_related("pupils"):
-            for other in version.pupils.all():
-                pseudonyms.add(other)
+        versions = (
+            TalkVersion.objects.filter(talk__case=case)
+            .select_related("talk")
+            .prefetch_related("pupils", "guardians")
+        )
+        for version in versions:
+            if took_part(version, pupil, own_guardians, role):
+                for other in version.pupils.all():
+                    pseudonyms.add(other)
 
-    own_guardians = set(pupil.guardians.values_list("pk", flat=True))
     entries = list(
         DossierEntry.objects.filter(pupil=pupil, school=school)
         .select_related("created_by")
@@ -147,6 +183,7 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
             if cp.pupil_id != pupil.pk
         ]
         talks = []
+        left_out = 0
         for talk in case.talks.order_by("created_at", "pk"):
             version = (
                 talk.versions.select_related("author")
@@ -155,8 +192,12 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
                 .first()
             )
             if version is None:
-                if talk.planned_on:
-                    talks.append({"talk": talk, "version": None})
+                # Planned, not held: nobody took part yet, and its kind alone may tell
+                # about another family ("talk with the bully's parents").
+                continue
+            if not took_part(version, pupil, own_guardians, role.role):
+                # A talk with another pupil or another pupil's family is theirs.
+                left_out += 1
                 continue
             present = [_staff_name(u) for u in version.staff.all()]
             present += [pseudonyms.name(p) for p in version.pupils.all()]
@@ -191,6 +232,7 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
                 "description": pseudonyms.scrub(case.description),
                 "outcome": pseudonyms.scrub(case.outcome),
                 "talks": talks,
+                "talks_left_out": left_out,
                 "history": history,
                 "has_remarks": any(row["remark"] for row in history),
                 "entries": [

@@ -23,6 +23,7 @@ class DossierEntry(models.Model):
         PLAN = "plan", _("plan van aanpak")
         CLOSING = "closing", _("casus afgesloten")
         RECURRENCE = "recurrence", _("herhaling")
+        NO_BLAME = "no_blame", _("No Blame-aanpak")
         NOTE = "note", _("aantekening")
 
     pupil = models.ForeignKey(Pupil, on_delete=models.PROTECT, related_name="dossier_entries")

@@ -112,9 +112,47 @@ def on_outside_help_advised(sender, recurrence, version, by, **kwargs) -> None:
 
 def on_plan_locked(sender, plan, document, by, **kwargs) -> None:
     """Every pupil of the case gets an entry that refers to the signed plan."""
-    text = _(
-        "Plan van aanpak versie %(version)d is door iedereen getekend en opgeslagen "
-        "(SHA-256 %(sha)s)."
-    ) % {"version": plan.version, "sha": document.sha256}
+    # The file's SHA-256 stays with the stored PDF (its metadata and download), not in
+    # the text parents and staff read.
+    text = _("Plan van aanpak versie %(version)d is door iedereen getekend en opgeslagen.") % {
+        "version": plan.version
+    }
+    if plan.refusals:
+        # No names: the entry goes into the dossier of every pupil of the case.
+        text = _(
+            "Plan van aanpak versie %(version)d is getekend en opgeslagen. Een "
+            "ouder/verzorger weigerde te tekenen; de weigering staat in het plan."
+        ) % {"version": plan.version}
+    # Its author is who drew up the plan, not whoever happened to place the last signature
+    # (often a teacher entering a parent's signature on the screen).
+    author = plan.created_by
     for cp in plan.case.case_pupils.select_related("pupil"):
-        _dossier_add(cp.pupil, DossierEntry.Kind.PLAN, text, case=plan.case, plan=plan, by=by)
+        _dossier_add(cp.pupil, DossierEntry.Kind.PLAN, text, case=plan.case, plan=plan, by=author)
+
+
+# The pupils of a case whose dossier refers to its No Blame traject; bystanders and
+# helpers (of the case or of the support group) get no entry.
+NO_BLAME_ROLES = (CasePupil.Role.VICTIM, CasePupil.Role.BULLY, CasePupil.Role.FOLLOWER)
+
+
+def on_traject_closed(sender, traject, by, **kwargs) -> None:
+    """A No Blame traject closed (either way): every victim, bully and follower of the case
+    gets an entry that refers to it. No names: the entry goes into several dossiers."""
+    case = traject.case
+    values = {
+        "ref": case.reference,
+        "on": timezone.localtime(traject.closed_at).strftime("%d-%m-%Y"),
+        "rounds": traject.round,
+    }
+    if traject.state == "closed_success":
+        text = _(
+            "No Blame-aanpak (steungroep) in casus %(ref)s afgesloten op %(on)s na "
+            "%(rounds)d ronde(n): het pesten is verbeterd."
+        )
+    else:
+        text = _(
+            "No Blame-aanpak (steungroep) in casus %(ref)s afgesloten op %(on)s na "
+            "%(rounds)d ronde(n): niet effectief; de casus gaat verder met een plan van aanpak."
+        )
+    for cp in case.case_pupils.filter(role__in=NO_BLAME_ROLES).select_related("pupil"):
+        _dossier_add(cp.pupil, DossierEntry.Kind.NO_BLAME, text % values, case=case, by=by)

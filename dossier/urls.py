@@ -8,5 +8,6 @@ app_name = "dossier"
 
 urlpatterns = [
     path("leerlingen/<int:pk>/dossier/", views.pupil_dossier, name="pupil"),
+    path("leerlingen/<int:pk>/inzage/", views.pupil_export_preview, name="export_preview"),
     path("leerlingen/<int:pk>/inzage.pdf", views.pupil_export, name="export"),
 ]

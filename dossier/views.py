@@ -21,7 +21,7 @@ from cases.access import (
     visible_cases,
 )
 from cases.models import Case
-from dossier.export import render_dossier_pdf
+from dossier.export import dossier_context, render_dossier_pdf
 from dossier.models import DossierEntry
 from schools.models import Membership, Pupil, School
 
@@ -43,6 +43,22 @@ def export_school(user, pupil) -> School | None:
 
 def can_export(user, pupil) -> bool:
     return export_school(user, pupil) is not None
+
+
+@never_cache
+@require_GET
+@login_required
+def pupil_export_preview(request, pk):
+    """What the parents' copy holds, on screen, before the IB or director downloads it:
+    the cases, the talks that go in, how many are left out (another family's), and the
+    dossier entries."""
+    pupil = get_object_or_404(Pupil.objects.select_related("school", "school_class"), pk=pk)
+    school = export_school(request.user, pupil)
+    if school is None:
+        raise Http404
+    record_access(request, pupil, "view")
+    context = dossier_context(pupil, school=school)
+    return render(request, "dossier/export_preview.html", context)
 
 
 @never_cache
@@ -93,11 +109,24 @@ def pupil_dossier(request, pk):
         }
         for e in entries
     ]
+    # The way back: the case the user came from (when it is one of this pupil's cases the
+    # user may open), else the case list.
+    back_case = None
+    came_from = request.GET.get("casus", "")
+    if came_from.isdigit():
+        back_case = (
+            visible_cases(request.user)
+            .filter(pk=int(came_from), case_pupils__pupil=pupil)
+            .select_related("school")
+            .first()
+        )
     context = {
         "pupil": pupil,
         "rows": rows,
+        "back_case": back_case,
         "schools": schools,
         # The pupil's current school and class only for who reads that school's part.
         "at_current_school": pupil.school_id in {school.pk for school in schools},
+        "may_export": can_export(request.user, pupil),
     }
     return render(request, "dossier/pupil.html", context)

@@ -18,10 +18,13 @@ class NoblameConfig(AppConfig):
 
     def ready(self):
         from cases import hooks
-        from noblame import services
+        from noblame import services, todo
         from schools.models import School
 
         post_save.connect(_new_school, sender=School, dispatch_uid="noblame_new_school")
         hooks.case_transitioned.connect(services.on_case_transitioned, dispatch_uid="noblame")
         hooks.provide("no_blame_outcome", services.case_outcome)
+        hooks.provide("no_blame_history", services.no_blame_history)
+        hooks.provide("timeline", services.timeline_items)
+        hooks.provide("todo", todo.todo_items)
         hooks.add_case_panel("noblame/_traject_panel.html")

@@ -1,13 +1,20 @@
 """Forms of the No Blame pages. They validate and normalise; the services decide."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from cases.forms import SafeModelMultipleChoiceField
-from noblame.models import FollowUpTalk, Participant, SupportGroupMember, VictimTalk, YesNo
+from cases.forms import SafeModelMultipleChoiceField, record_ids
+from noblame.models import (
+    CheckIn,
+    FollowUpTalk,
+    Participant,
+    SupportGroupMember,
+    VictimTalk,
+    YesNo,
+)
 from pestprotocol.fields import SafeModelChoiceField
 from schools.models import Pupil, SchoolClass
 
@@ -91,9 +98,9 @@ class VictimTalkForm(forms.ModelForm):
                 "Blijft in het dossier en komt nooit op de uitnodiging of de hulpbriefjes."
             ),
             "chosen_pupils": _(
-                "Houd Ctrl (of Cmd) ingedrukt om meer leerlingen te kiezen. Hier staan de "
-                "leerlingen van de groepen van de casus; een kind uit een andere groep voegt "
-                "de intern begeleider of de schoolmaatschappelijk werker eerst toe."
+                "Zoek en voeg toe. U vindt hier de leerlingen van de groepen van de casus; "
+                "een kind uit een andere groep voegt de intern begeleider of de "
+                "schoolmaatschappelijk werker eerst toe."
             ),
             "check_in_on": _("Leeg laten: over ongeveer een week."),
         }
@@ -102,10 +109,29 @@ class VictimTalkForm(forms.ModelForm):
         """``pupils``: who may be chosen (``noblame.services.pickable_pupils``)."""
         super().__init__(*args, **kwargs)
         self.fields["chosen_pupils"].queryset = pupils
-        self.fields["chosen_pupils"].widget.attrs["size"] = 10
+        # Chosen with the search-and-add picker (as on the signal form), not a long list.
+        self.fields["chosen_pupils"].widget = forms.MultipleHiddenInput()
         self.fields["check_in_on"].required = False
         self.fields["wants_change"].choices = YesNo.choices
         self.helper = _helper(_("Gesprek vastleggen"))
+        self.helper.layout = Layout(
+            *(
+                HTML('{% include "noblame/_chosen_picker.html" %}')
+                if name == "chosen_pupils"
+                else name
+                for name in self.fields
+            )
+        )
+
+    def chosen(self) -> list:
+        """The pupils chosen so far (from what was posted, else from the talk), for the
+        picker's rows; only those the picker may offer."""
+        field = self.fields["chosen_pupils"]
+        if self.is_bound:
+            wanted = self.data.getlist(self.add_prefix("chosen_pupils"))
+        else:
+            wanted = [getattr(p, "pk", p) for p in self.initial.get("chosen_pupils", [])]
+        return list(field.queryset.filter(pk__in=record_ids(wanted)))
 
 
 class MemberRowForm(forms.Form):
@@ -289,18 +315,30 @@ class ScheduleForm(forms.Form):
         return sorted(self.members, key=lambda m: self.cleaned_data[self.position_field(m)])
 
 
+EARLY_HELP = _(
+    "Alleen nodig als het gesprek eerder is dan de termijn van de school (gerekend vanaf de "
+    "bijeenkomst). De reden komt in de tijdlijn van de casus."
+)
+ORDER_HELP = _(
+    "Alleen nodig als u afwijkt van de afgesproken volgorde. De reden komt in de tijdlijn "
+    "van de casus."
+)
+
+
 class VictimFollowUpForm(forms.ModelForm):
     class Meta:
         model = FollowUpTalk
-        fields = ["held_on", "what_changed", "how_now", "improved", "notes"]
+        fields = ["held_on", "what_changed", "how_now", "improved", "notes", "early_reason"]
         widgets = {
             "held_on": DATE,
             "improved": forms.RadioSelect,
             "what_changed": forms.Textarea(attrs={"rows": 3}),
             "how_now": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
+            "early_reason": forms.Textarea(attrs={"rows": 2}),
         }
         labels = {"notes": _("Wat heeft de leerling nog nodig?")}
+        help_texts = {"early_reason": EARLY_HELP}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -312,14 +350,25 @@ class VictimFollowUpForm(forms.ModelForm):
 class MemberFollowUpForm(forms.ModelForm):
     class Meta:
         model = FollowUpTalk
-        fields = ["held_on", "did_their_part", "what_changed", "how_now", "notes"]
+        fields = [
+            "held_on",
+            "did_their_part",
+            "what_changed",
+            "how_now",
+            "notes",
+            "early_reason",
+            "order_reason",
+        ]
         widgets = {
             "held_on": DATE,
             "did_their_part": forms.RadioSelect,
             "what_changed": forms.Textarea(attrs={"rows": 2}),
             "how_now": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 2}),
+            "early_reason": forms.Textarea(attrs={"rows": 2}),
+            "order_reason": forms.Textarea(attrs={"rows": 2}),
         }
+        help_texts = {"early_reason": EARLY_HELP, "order_reason": ORDER_HELP}
         labels = {
             "what_changed": _("Wat heeft de leerling gedaan en gezien?"),
             "how_now": _("Hoe gaat het nu, volgens deze leerling?"),
@@ -330,6 +379,30 @@ class MemberFollowUpForm(forms.ModelForm):
         self.fields["did_their_part"].required = True
         self.fields["did_their_part"].choices = FollowUpTalk.Part.choices
         self.helper = _helper(_("Nabespreking vastleggen"))
+
+
+class CheckInForm(forms.ModelForm):
+    """The short talk about the victim's assignment, about a week after the talk."""
+
+    class Meta:
+        model = CheckIn
+        fields = ["held_on", "noticed", "how_now", "early_reason"]
+        widgets = {
+            "held_on": DATE,
+            "noticed": forms.Textarea(attrs={"rows": 3}),
+            "how_now": forms.Textarea(attrs={"rows": 2}),
+            "early_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "early_reason": _(
+                "Alleen nodig als het gesprek eerder is dan de datum die bij het gesprek met de "
+                "leerling is afgesproken. De reden komt in de tijdlijn van de casus."
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(_("Gesprek vastleggen"))
 
 
 class CloseForm(forms.Form):

@@ -250,6 +250,11 @@ class Traject(ThreadSafeConcurrentTransitionMixin, models.Model):
         """The latest version of the talk with the victim."""
         return self.victim_talks.order_by("-number").first()
 
+    @property
+    def check_in(self) -> "CheckIn | None":
+        """The latest version of the check-in on the victim's assignment."""
+        return self.check_ins.order_by("-number").first()
+
     def preparation_list(self) -> list["Participant"]:
         """Everyone who must confirm they know the approach: the case's teacher and IB
         (unsaved until they confirm) and whoever the SMW added."""
@@ -290,7 +295,8 @@ class Traject(ThreadSafeConcurrentTransitionMixin, models.Model):
         dates = []
         if self.state in (TrajectState.VICTIM_ASSIGNMENT, TrajectState.GROUP_FORMED):
             talk = self.victim_talk
-            if talk is not None and talk.check_in_on >= timezone.localdate():
+            # Due until it is recorded (then overdue past its date).
+            if talk is not None and not self.check_ins.exists():
                 dates.append((str(_("terugkomen op de opdracht")), talk.check_in_on))
         if current is not None:
             if (
@@ -429,6 +435,36 @@ class VictimTalk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.traject} v{self.number}"
+
+
+class CheckIn(models.Model):
+    """The short talk with the victim about the assignment, about a week after the talk
+    with the victim ("terugkomen op de opdracht"); one row per version.
+
+    Held before the date set in the talk with the victim (its window), it says why.
+    """
+
+    traject = models.ForeignKey(Traject, on_delete=models.PROTECT, related_name="check_ins")
+    number = models.PositiveSmallIntegerField(_("versie"))
+    held_on = models.DateField(_("datum van het gesprek"))
+    noticed = models.TextField(_("Wat heeft de leerling gezien dat anderen aardig deden?"))
+    how_now = models.TextField(_("Hoe gaat het nu?"), blank=True)
+    early_reason = models.TextField(_("Waarom eerder dan gepland?"), blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("terugkomen op de opdracht")
+        verbose_name_plural = _("terugkomen op de opdracht")
+        ordering = ["traject", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["traject", "number"], name="check_in_version"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="check_in_number_positive"),
+            models.CheckConstraint(condition=~Q(noticed=""), name="check_in_noticed_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.traject}: {_('terugkomen op de opdracht')} v{self.number}"
 
 
 class SupportGroupMember(models.Model):
@@ -636,6 +672,10 @@ class FollowUpTalk(models.Model):
         blank=True,
     )
     notes = models.TextField(_("aantekeningen"), blank=True)
+    # Held before its window opened (days after the meeting, the school's settings).
+    early_reason = models.TextField(_("Waarom eerder dan de termijn?"), blank=True)
+    # A member talked with before someone earlier in the order set beforehand.
+    order_reason = models.TextField(_("Waarom in een andere volgorde?"), blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -75,6 +75,14 @@ def group_warnings(roles: list[str]) -> list[str]:
     counts = Counter(roles)
     leaning_in = counts[RINGLEADER] + counts[FOLLOWER]
     others = size - leaning_in
+    if size and not leaning_in:
+        # The school's table: the group holds "a pester" (a ringleader or a follower).
+        warnings.append(
+            _(
+                "Er zit geen aanvoerder of meeloper in de groep. Neem minstens één leerling op "
+                "die bij het pesten betrokken was; zonder hen werkt de aanpak zelden."
+            )
+        )
     # "Far from half": the two halves differ by more than two pupils.
     if size and abs(leaning_in - others) > 2:
         warnings.append(

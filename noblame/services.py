@@ -18,6 +18,7 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,11 +26,12 @@ from django_fsm import ConcurrentTransition
 
 from cases import fsm
 from cases.access import visible_pupils
-from cases.models import State
+from cases.models import CasePupil, State
 from cases.services import TransitionRefused, notify
 from cases.uploads import CheckedUpload, check_upload, files_with_rows
 from noblame import rules
 from noblame.models import (
+    CheckIn,
     FollowUpTalk,
     Idea,
     Meeting,
@@ -43,6 +45,7 @@ from noblame.models import (
     VictimTalk,
     YesNo,
 )
+from noblame.signals import traject_closed
 from schools.models import Membership, Pupil, SchoolClass
 
 __all__ = ["TransitionRefused"]
@@ -72,7 +75,23 @@ LETTER_MAX_BYTES = 10 * 1024 * 1024
 def on_case_transitioned(sender, case, transition, source, target, by, **kwargs) -> None:
     """A case that enters stap 3 gets its No Blame traject (inside the transition)."""
     if target == State.SUPPORT_GROUP:
-        Traject.objects.create(case=case)
+        traject = Traject.objects.create(case=case)
+        for person in traject.preparation_list():
+            _ask_to_confirm(traject, person.user)
+
+
+def _ask_to_confirm(traject: Traject, user) -> None:
+    """Tell someone on the preparation list that the traject waits for their confirmation
+    (a notification; the request itself stays in their Te doen until they confirm)."""
+    notify(
+        user,
+        traject.case,
+        _(
+            "Casus %(ref)s: de No Blame-aanpak begint. Bevestig onder Te doen dat u de aanpak "
+            "kent; de voorbereiding wacht daarop."
+        )
+        % {"ref": traject.case.reference},
+    )
 
 
 def case_outcome(case) -> str | None:
@@ -82,6 +101,68 @@ def case_outcome(case) -> str | None:
         TrajectState.CLOSED_SUCCESS: "success",
         TrajectState.CLOSED_INEFFECTIVE: "ineffective",
     }.get(state)
+
+
+# Case roles and support-group roles that count as having taken part "on the bullying side".
+HISTORY_CASE_ROLES = ("bully", "follower")
+HISTORY_MEMBER_ROLES = (SupportGroupMember.Role.RINGLEADER, SupportGroupMember.Role.FOLLOWER)
+
+
+def no_blame_history(case) -> list[str]:
+    """Why ``case`` goes straight to stap 4, one Dutch line per earlier traject: a pupil in
+    the role bully or follower of ``case`` who took part in the No Blame traject of another
+    case of the school, as its bully or follower or as ringleader or follower in its
+    support group. Victims, bystanders and helpers do not count (protocol: "History
+    matters")."""
+    ours = {
+        cp.pupil_id: cp.pupil
+        for cp in case.case_pupils.filter(role__in=HISTORY_CASE_ROLES).select_related("pupil")
+    }
+    if not ours:
+        return []
+    found: dict[tuple[int, int], str] = {}
+    as_case_pupil = (
+        CasePupil.objects.filter(
+            pupil_id__in=ours,
+            role__in=HISTORY_CASE_ROLES,
+            case__school_id=case.school_id,
+            case__traject__isnull=False,
+        )
+        .exclude(case=case)
+        .select_related("case")
+        .order_by("case__created_at", "pk")
+    )
+    for cp in as_case_pupil:
+        found.setdefault(
+            (cp.pupil_id, cp.case_id),
+            _("%(name)s was %(role)s in casus %(ref)s, waarin de No Blame-aanpak liep.")
+            % {
+                "name": ours[cp.pupil_id].full_name,
+                "role": cp.get_role_display(),
+                "ref": cp.case.reference,
+            },
+        )
+    as_member = (
+        SupportGroupMember.objects.filter(
+            pupil_id__in=ours,
+            role__in=HISTORY_MEMBER_ROLES,
+            traject__case__school_id=case.school_id,
+        )
+        .exclude(traject__case=case)
+        .select_related("traject__case")
+        .order_by("traject__created_at", "pk")
+    )
+    for member in as_member:
+        found.setdefault(
+            (member.pupil_id, member.traject.case_id),
+            _("%(name)s zat als %(role)s in de steungroep van casus %(ref)s.")
+            % {
+                "name": ours[member.pupil_id].full_name,
+                "role": member.get_role_display(),
+                "ref": member.traject.case.reference,
+            },
+        )
+    return list(found.values())
 
 
 def transition_check(traject: Traject, name: str, user) -> list[str]:
@@ -168,9 +249,11 @@ def traject_transition(traject: Traject, name: str, *, by, remark: str = "") -> 
 
 
 def _after_transition(traject: Traject, by) -> None:
-    """A closed traject decides the case's next step: tell the people running the case."""
+    """A closed traject decides the case's next step: tell the people running the case,
+    and let the dossier file its entries (``signals.traject_closed``)."""
     if not traject.is_closed:
         return
+    traject_closed.send(sender=Traject, traject=traject, by=by)
     case = traject.case
     if traject.state == TrajectState.CLOSED_SUCCESS:
         message = _(
@@ -188,6 +271,58 @@ def _after_transition(traject: Traject, by) -> None:
         notify(user, case, message)
 
 
+def timeline_items(case) -> list[dict]:
+    """The traject's talks that the protocol dates, on the case page's timeline: the
+    check-in and the follow-ups, with the reason when one was held early or out of order
+    (``cases.queries.TimelineItem``)."""
+    traject = Traject.objects.filter(case=case).first()
+    if traject is None:
+        return []
+    items = []
+    for check in traject.check_ins.select_related("author"):
+        detail = [_("vastgelegd door %(name)s") % {"name": _person(check.author)}]
+        if check.early_reason:
+            detail.append(_("eerder dan gepland: %(reason)s") % {"reason": check.early_reason})
+        items.append(
+            {
+                "on": check.held_on,
+                "at": check.created_at,
+                "kind": "talk",
+                "title": _("No Blame: terugkomen op de opdracht"),
+                "detail": "; ".join(str(d) for d in detail),
+                "url": reverse("noblame:check_in", args=[case.pk]),
+            }
+        )
+    follow_ups = FollowUpTalk.objects.filter(round__traject=traject).select_related(
+        "round", "member__pupil", "author"
+    )
+    for talk in follow_ups:
+        who = _("de gepeste leerling") if talk.member_id is None else talk.member.pupil.full_name
+        detail = [_("vastgelegd door %(name)s") % {"name": _person(talk.author)}]
+        if talk.early_reason:
+            detail.append(_("eerder dan de termijn: %(reason)s") % {"reason": talk.early_reason})
+        if talk.order_reason:
+            detail.append(
+                _("andere volgorde dan afgesproken: %(reason)s") % {"reason": talk.order_reason}
+            )
+        items.append(
+            {
+                "on": talk.held_on,
+                "at": talk.created_at,
+                "kind": "talk",
+                "title": _("No Blame: nabespreking met %(who)s (ronde %(n)d)")
+                % {"who": who, "n": talk.round.number},
+                "detail": "; ".join(str(d) for d in detail),
+                "url": reverse("noblame:follow_up", args=[case.pk]),
+            }
+        )
+    return items
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.username
+
+
 # --- helpers -----------------------------------------------------------------------------
 
 
@@ -203,8 +338,12 @@ def _require_state(traject: Traject, *states: str) -> None:
         )
 
 
-def _check_held_on(held_on: datetime.date, earliest: datetime.date | None = None) -> None:
+def _check_held_on(
+    held_on: datetime.date, earliest: datetime.date | None = None, *, meeting: bool = False
+) -> None:
     if held_on > timezone.localdate():
+        if meeting:
+            raise ValidationError(_("Een bijeenkomst kan niet in de toekomst gehouden zijn."))
         raise ValidationError(_("Een gesprek kan niet in de toekomst gehouden zijn."))
     if earliest is not None and held_on < earliest:
         raise ValidationError(
@@ -240,7 +379,10 @@ def participant_add(traject: Traject, user, role: str, *, by) -> Participant:
         raise ValidationError(_("Deze medewerker werkt niet op deze school."))
     if any(p.user_id == user.pk for p in traject.preparation_list()):
         raise ValidationError(_("Deze medewerker staat al op de lijst."))
-    return Participant.objects.create(traject=traject, user=user, role=role)
+    with transaction.atomic():
+        participant = Participant.objects.create(traject=traject, user=user, role=role)
+        _ask_to_confirm(traject, user)
+    return participant
 
 
 def participant_remove(participant: Participant, *, by) -> None:
@@ -382,6 +524,64 @@ def _check_pupils(traject: Traject, pupils: list, by) -> None:
             )
     if len({p.pk for p in pupils}) != len(pupils):
         raise ValidationError(_("Een leerling staat twee keer in de lijst."))
+
+
+# --- the check-in on the victim's assignment ---------------------------------------------
+
+# The check-in can be recorded once the victim has the assignment, until the follow-ups.
+CHECK_IN_STATES = (
+    TrajectState.VICTIM_ASSIGNMENT,
+    TrajectState.GROUP_FORMED,
+    TrajectState.GROUP_MEETING,
+)
+
+
+def _early(held_on: datetime.date, opens: datetime.date, reason: str, what) -> str:
+    """A talk held before its window ``opens`` needs a reason (protocol: dates are windows)."""
+    reason = (reason or "").strip()
+    if held_on < opens and not reason:
+        raise ValidationError(
+            _(
+                "%(what)s is gepland vanaf %(date)s; deze datum ligt eerder. Schrijf op waarom "
+                "het gesprek eerder is gehouden."
+            )
+            % {"what": what, "date": opens.strftime("%d-%m-%Y")}
+        )
+    return reason if held_on < opens else ""
+
+
+def check_in_record(
+    traject: Traject,
+    *,
+    by,
+    held_on: datetime.date,
+    noticed: str,
+    how_now: str = "",
+    early_reason: str = "",
+) -> CheckIn:
+    """Record the short talk about the victim's assignment, about a week after the talk
+    with the victim. Before the date set there it needs a reason; again adds a version."""
+    _require(traject, by, rules.TALK_HOLDER)
+    _require_state(traject, *CHECK_IN_STATES)
+    talk = traject.victim_talk
+    if talk is None:
+        raise ValidationError(_("Leg eerst het gesprek met de gepeste leerling vast."))
+    _check_held_on(held_on, talk.held_on)
+    noticed = (noticed or "").strip()
+    if not noticed:
+        raise ValidationError(_("Vul in wat de leerling heeft gezien dat anderen aardig deden."))
+    reason = _early(held_on, talk.check_in_on, early_reason, _("Het terugkomen op de opdracht"))
+    with transaction.atomic():
+        _lock(traject)
+        return CheckIn.objects.create(
+            traject=traject,
+            number=_next_number(traject.check_ins),
+            held_on=held_on,
+            noticed=noticed,
+            how_now=(how_now or "").strip(),
+            early_reason=reason,
+            author=by,
+        )
 
 
 # --- who can be chosen, and the step for a pupil of another groep ------------------------
@@ -565,7 +765,7 @@ def meeting_record(
     _require(traject, by, rules.TALK_HOLDER)
     _require_state(traject, TrajectState.GROUP_MEETING)
     talk = traject.victim_talk
-    _check_held_on(held_on, talk.held_on if talk else None)
+    _check_held_on(held_on, talk.held_on if talk else None, meeting=True)
     members = {m.pk: m for m in traject.group_members.select_related("pupil")}
     present = list(attendees)
     if not present:
@@ -672,11 +872,15 @@ def follow_up_record(
     improved: str = "",
     did_their_part: str = "",
     notes: str = "",
+    early_reason: str = "",
+    order_reason: str = "",
 ) -> FollowUpTalk:
     """Record a follow-up talk of this round: with the victim (no ``member``) or a member.
 
     The victim's talk says whether it improved; a member's whether they did their
-    part. Recording again adds a version.
+    part. Recording again adds a version. Held before its window opens (the school's
+    days after the meeting) it needs ``early_reason``; a member talked with before
+    someone earlier in the order set beforehand needs ``order_reason``.
     """
     _require(traject, by, rules.TALK_HOLDER)
     _require_state(traject, TrajectState.FOLLOW_UP)
@@ -685,6 +889,8 @@ def follow_up_record(
     _check_held_on(held_on, meeting.held_on if meeting else None)
     if member is not None and member.traject_id != traject.pk:
         raise ValidationError(_("Deze leerling zit niet in deze steungroep."))
+    early_reason = _follow_up_early(traject, member, meeting, held_on, early_reason)
+    order_reason = _follow_up_order(current, member, order_reason)
     if member is None and improved not in YesNo.values:
         raise ValidationError(_("Geef aan of het volgens de leerling verbeterd is."))
     if member is not None and did_their_part not in FollowUpTalk.Part.values:
@@ -708,5 +914,61 @@ def follow_up_record(
             improved=improved if member is None else "",
             did_their_part=did_their_part if member is not None else "",
             notes=notes.strip(),
+            early_reason=early_reason,
+            order_reason=order_reason,
             author=by,
         )
+
+
+def follow_up_window_opens(traject: Traject, member, meeting) -> datetime.date | None:
+    """The first day of the follow-up's window: days after the meeting, per the school's
+    settings (the victim's and the members' windows differ)."""
+    if meeting is None:
+        return None
+    settings = traject.settings
+    days = (
+        settings.victim_follow_up_min_days if member is None else settings.group_follow_up_min_days
+    )
+    return meeting.held_on + datetime.timedelta(days=days)
+
+
+def _follow_up_early(traject, member, meeting, held_on, reason) -> str:
+    opens = follow_up_window_opens(traject, member, meeting)
+    if opens is None:
+        return ""
+    what = (
+        _("De nabespreking met de gepeste leerling")
+        if member is None
+        else _("De nabespreking met %(name)s") % {"name": member.pupil.full_name}
+    )
+    return _early(held_on, opens, reason, what)
+
+
+def members_before(current: Round, member) -> list[SupportGroupMember]:
+    """Members earlier in the order set beforehand who have no follow-up this round yet."""
+    if member is None:
+        return []
+    talked = set(current.follow_ups.exclude(member=None).values_list("member_id", flat=True))
+    return list(
+        SupportGroupMember.objects.filter(
+            traject_id=member.traject_id, position__lt=member.position
+        )
+        .exclude(pk__in=talked)
+        .select_related("pupil")
+        .order_by("position")
+    )
+
+
+def _follow_up_order(current: Round, member, reason: str) -> str:
+    """Follow-ups with members go in the order set beforehand; another order needs a reason."""
+    waiting = members_before(current, member)
+    reason = (reason or "").strip()
+    if waiting and not reason:
+        raise ValidationError(
+            _(
+                "Volgens de afgesproken volgorde is eerst %(names)s aan de beurt. Schrijf op "
+                "waarom u van de volgorde afwijkt."
+            )
+            % {"names": ", ".join(m.pupil.full_name for m in waiting)}
+        )
+    return reason if waiting else ""

@@ -20,7 +20,10 @@ urlpatterns = [
         name="participant_remove",
     ),
     path("casussen/<int:pk>/no-blame/gesprek/", views.victim_talk, name="victim_talk"),
+    path("casussen/<int:pk>/no-blame/kiezen/zoeken/", views.pick_search, name="pick_search"),
+    path("casussen/<int:pk>/no-blame/kiezen/", views.pick_row, name="pick_row"),
     path("casussen/<int:pk>/no-blame/gesprek/brief/", views.letter, name="letter"),
+    path("casussen/<int:pk>/no-blame/terugkomen/", views.check_in, name="check_in"),
     path("casussen/<int:pk>/no-blame/steungroep/", views.group, name="group"),
     path(
         "casussen/<int:pk>/no-blame/steungroep/andere-groep/",

@@ -8,19 +8,23 @@ Every view fetches the case through ``cases.access.visible_cases`` and answers
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from audit import record_access
+from cases import queries
 from cases.access import visible_cases
+from cases.forms import record_ids
 from cases.uploads import stored_download
 from noblame import printables, rules, services
 from noblame.defaults import MEETING_RULES, guidance_for
 from noblame.forms import (
+    CheckInForm,
     CloseForm,
     GroupFormSet,
     MeetingForm,
@@ -75,6 +79,35 @@ STATE_TEXT = {
     ),
 }
 
+# What the SMW reads after moving the traject on: where it now stands, and what comes next.
+STATE_REACHED = {
+    TrajectState.PREPARATION: gettext_lazy("Het traject staat weer in de voorbereiding."),
+    TrajectState.VICTIM_TALK: gettext_lazy(
+        "De voorbereiding is rond. Nu volgt het gesprek met de gepeste leerling."
+    ),
+    TrajectState.VICTIM_ASSIGNMENT: gettext_lazy(
+        "De opdracht voor de gepeste leerling loopt. Stel intussen de steungroep samen."
+    ),
+    TrajectState.GROUP_FORMED: gettext_lazy(
+        "De steungroep is samengesteld. Plan nu de bijeenkomst met de groep."
+    ),
+    TrajectState.GROUP_MEETING: gettext_lazy(
+        "De bijeenkomst van de steungroep is aan de beurt. Leg daarna de ideeën vast, elk met "
+        "de naam van wie het gaat doen."
+    ),
+    TrajectState.FOLLOW_UP: gettext_lazy(
+        "De bijeenkomst is vastgelegd. Nu volgen de nabesprekingen met de gepeste leerling en "
+        "met elk lid van de groep."
+    ),
+    TrajectState.CLOSED_SUCCESS: gettext_lazy(
+        "Het traject is afgesloten: het gaat beter. De casus kan nu worden afgesloten."
+    ),
+    TrajectState.CLOSED_INEFFECTIVE: gettext_lazy(
+        "Het traject is afgesloten zonder genoeg verbetering. De casus gaat verder met "
+        "stap 4, het plan van aanpak."
+    ),
+}
+
 TABS = [
     ("traject", gettext_lazy("Overzicht")),
     ("preparation", gettext_lazy("Voorbereiding")),
@@ -125,8 +158,10 @@ def _back(traject, name="traject"):
 @login_required
 def traject_list(request):
     """The trajects of every case the user may see: open ones first, by their next date."""
-    trajects = Traject.objects.filter(case__in=visible_cases(request.user)).select_related(
-        "case", "case__school"
+    trajects = (
+        Traject.objects.filter(case__in=visible_cases(request.user))
+        .select_related("case", "case__school")
+        .prefetch_related("case__case_pupils__pupil")
     )
     open_rows = sorted(
         ((t, t.next_due()) for t in trajects if not t.is_closed),
@@ -177,6 +212,7 @@ def traject_detail(request, pk):
         ),
         members=traject.members(),
         victim_talk=traject.victim_talk,
+        check_in=traject.check_in,
         rounds=traject.rounds.order_by("number"),
         invitation_ready=printables.invitation_available(traject),
         slips_ready=printables.slips_available(traject),
@@ -203,7 +239,7 @@ def traject_fire(request, pk, name):
         for reason in refused.reasons:
             messages.error(request, reason)
     else:
-        messages.success(request, traject.get_state_display())
+        messages.success(request, str(STATE_REACHED[traject.state]))
     return _back(traject)
 
 
@@ -242,13 +278,26 @@ def preparation(request, pk):
 @login_required
 @require_POST
 def preparation_confirm(request, pk):
-    traject = _load(request, pk)
+    # Someone the SMW put on the list (a remedial teacher) may not see the case itself, yet
+    # confirms here, from Te doen; confirming reveals nothing of the case.
+    on_list = Participant.objects.filter(traject__case_id=pk, user=request.user).values(
+        "traject__case_id"
+    )
+    case = get_object_or_404(
+        Traject.objects.filter(
+            Q(case__in=visible_cases(request.user)) | Q(case_id__in=on_list)
+        ).values_list("case_id", flat=True),
+        case_id=pk,
+    )
+    traject = get_object_or_404(Traject.objects.select_related("case", "case__school"), case=case)
     try:
         services.preparation_confirm(traject, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("Bevestigd: u kent de No Blame-aanpak."))
+    if request.POST.get("terug") == "te-doen" or not visible_cases(request.user).filter(pk=pk):
+        return redirect("cases:todo")  # the one tap from Te doen goes back there
     return _back(traject, "preparation")
 
 
@@ -280,6 +329,41 @@ def _victim_talk_initial(traject) -> dict:
     initial = {f: getattr(talk, f) for f in fields if f != "chosen_pupils"}
     initial["chosen_pupils"] = list(talk.chosen_pupils.all())
     return initial
+
+
+@login_required
+@require_POST
+def pick_search(request, pk):
+    """htmx: the pupils the talk with the victim may choose for the group whose name
+    matches what is typed; the ones already chosen left out. POST keeps the name out of
+    URLs and logs."""
+    traject = _load(request, pk)
+    text = request.POST.get("q", "").strip()
+    pupils = []
+    if len(text) >= 2:
+        chosen = record_ids(request.POST.getlist("chosen_pupils"))
+        pickable = services.pickable_pupils(traject, request.user)
+        pupils = (
+            queries.pupils_matching(request.user, text)
+            .filter(pk__in=pickable.values("pk"))
+            .exclude(pk__in=chosen)
+            .select_related("school_class")
+            .order_by("first_name", "last_name")[:10]
+        )
+    context = {"case": traject.case, "pupils": pupils, "text": text}
+    return render(request, "noblame/_chosen_results.html", context)
+
+
+@login_required
+@require_GET
+def pick_row(request, pk):
+    """htmx: one pupil picked for the group, as a row to remove again."""
+    traject = _load(request, pk)
+    wanted = record_ids([request.GET.get("id", "")])
+    pupil = get_object_or_404(services.pickable_pupils(traject, request.user), pk__in=wanted)
+    chosen = record_ids(request.GET.getlist("chosen_pupils"))
+    context = {"pupil": pupil, "duplicate": pupil.pk in chosen, "clear_results": True}
+    return render(request, "noblame/_chosen_row.html", context)
 
 
 @login_required
@@ -624,6 +708,8 @@ def _follow_up_talk(request, pk, member_pk=None):
             return _back(traject, "follow_up")
     meeting_ = current.meeting()
     ideas = meeting_.ideas.filter(member=member) if meeting_ and member else []
+    window_opens = services.follow_up_window_opens(traject, member, meeting_)
+    waiting = services.members_before(current, member)
     return _page(
         request,
         "noblame/follow_up_talk.html",
@@ -634,10 +720,44 @@ def _follow_up_talk(request, pk, member_pk=None):
         ideas=ideas,
         current=current,
         latest=latest,
+        window_opens=window_opens,
+        waiting=waiting,
         editable=traject.state == TrajectState.FOLLOW_UP,
         guidance=guidance_for(
             traject.case.school, "member_follow_up" if member else "victim_follow_up"
         ),
+    )
+
+
+@login_required
+def check_in(request, pk):
+    """The check-in on the victim's assignment: a short talk, about a week after the talk."""
+    traject = _load(request, pk)
+    talk = traject.victim_talk
+    latest = traject.check_in
+    initial = (
+        {f: getattr(latest, f) for f in CheckInForm.Meta.fields}
+        if latest
+        else {"held_on": timezone.localdate()}
+    )
+    form = CheckInForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.check_in_record(traject, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("Het terugkomen op de opdracht is vastgelegd."))
+            return _back(traject)
+    return _page(
+        request,
+        "noblame/check_in.html",
+        traject,
+        "victim_talk",
+        form=form,
+        talk=talk,
+        latest=latest,
+        editable=talk is not None and traject.state in services.CHECK_IN_STATES,
     )
 
 

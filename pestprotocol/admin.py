@@ -7,6 +7,8 @@ save is scoped to the schools they manage. No case content is registered here.
 """
 
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,3 +20,9 @@ class ApplicationAdminSite(admin.AdminSite):
     def has_permission(self, request):
         user = request.user
         return bool(user.is_active and user.is_superuser)
+
+    def login(self, request, extra_context=None):
+        """Everyone logs in through the product's login, with its second step (accounts)."""
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.GET.get("next") or reverse("admin:index"))
+        return super().login(request, extra_context)

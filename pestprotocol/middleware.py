@@ -3,6 +3,7 @@
 from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
+from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
 from audit.actor import actor_context
@@ -73,3 +74,23 @@ class NoStoreMiddleware:
     @property
     def static_prefix(self) -> str:
         return "/" + settings.STATIC_URL.lstrip("/")
+
+
+class FriendlyNotFoundMiddleware:
+    """With ``DEBUG`` on (development, the demo) Django answers a missing page with its
+    English debug page listing every URL. Only a superuser (who debugs) sees that; everyone
+    else gets the product's own Dutch 404 page, as in production."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and response.get("Content-Type", "").startswith("text/html")
+            and not getattr(getattr(request, "user", None), "is_superuser", False)
+        ):
+            return render(request, "404.html", status=404)
+        return response

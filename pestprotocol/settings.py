@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Django's widget templates, for FORM_RENDERER below.
+    "django.forms",
     "crispy_forms",
     "crispy_bootstrap5",
     "schools",
@@ -60,6 +62,11 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "demo",
+    # Accounts: invitations, password reset, two-factor login, sessions (issue 14).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +81,12 @@ MIDDLEWARE = [
     # Records who made each change (django-auditlog); after authentication.
     "pestprotocol.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Second factor (django-otp) and session limits; before any page is served.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.SessionLimitMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
+    # In development a missing page is the Dutch 404 page too, except for a superuser.
+    "pestprotocol.middleware.FriendlyNotFoundMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
@@ -94,9 +107,15 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # ``short_date`` ("30 nov. 2026") in every template without a load.
+            "builtins": ["cases.templatetags.dutch_dates"],
         },
     },
 ]
+
+# Widgets render through TEMPLATES, so templates/django/forms/ can adjust one widget for
+# every form: an empty choice reads "Kies…" instead of Django's "---------".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "pestprotocol.wsgi.application"
 
@@ -123,6 +142,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (accounts/sso.py); answers only when DJANGO_SSO_PROVIDER is set.
+    "accounts.sso.StaffOIDCBackend",
 ]
 
 # Password guessing: five failures lock that username from that address for 15 minutes.
@@ -240,3 +261,36 @@ LOGGING = {
     # WeasyPrint and fontTools report every step of a PDF at INFO.
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
+
+
+# --- Accounts (issue 14): two-factor login, invitations, password reset, sessions ---------
+# Roles that must sign in with a second factor live in accounts/policy.py. The requirement
+# is always on in production; with DJANGO_DEBUG on it is off unless DJANGO_REQUIRE_2FA
+# turns it on, so the demo users log in with a password alone (the login page says so).
+ACCOUNTS_REQUIRE_2FA = not DEBUG or env_bool("DJANGO_REQUIRE_2FA", False)
+# Name shown in the authenticator app beside the username.
+OTP_TOTP_ISSUER = os.environ.get("DJANGO_OTP_ISSUER", "") or "Pestprotocol"
+# An invitation link works once, for this many hours.
+ACCOUNTS_INVITATION_HOURS = int(os.environ.get("DJANGO_INVITATION_HOURS", "") or 72)
+# A session ends this many hours after logging in, however active (the idle timeout
+# of DJANGO_SESSION_MINUTES applies as well).
+ACCOUNTS_SESSION_MAX_HOURS = int(os.environ.get("DJANGO_SESSION_MAX_HOURS", "") or 12)
+# Password reset requests per hour, per e-mail address and per client address.
+ACCOUNTS_RESET_PER_ADDRESS = int(os.environ.get("DJANGO_RESET_PER_ADDRESS", "") or 3)
+ACCOUNTS_RESET_PER_IP = int(os.environ.get("DJANGO_RESET_PER_IP", "") or 10)
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 2  # a reset link works for two hours
+
+# Single sign-on (OpenID Connect, mozilla-django-oidc), off unless DJANGO_SSO_PROVIDER is
+# "entra" (Microsoft Entra ID; DJANGO_SSO_TENANT), "google" (Google Workspace) or "oidc"
+# (any provider; DJANGO_SSO_AUTHORIZATION_URL, _TOKEN_URL, _USERINFO_URL, _JWKS_URL).
+# A school turns it on for its staff; it signs in existing or invited accounts only.
+SSO_PROVIDER = os.environ.get("DJANGO_SSO_PROVIDER", "").strip().lower()
+SSO_CLIENT_ID = os.environ.get("DJANGO_SSO_CLIENT_ID", "")
+SSO_CLIENT_SECRET = os.environ.get("DJANGO_SSO_CLIENT_SECRET", "")
+SSO_TENANT = os.environ.get("DJANGO_SSO_TENANT", "")
+SSO_AUTHORIZATION_URL = os.environ.get("DJANGO_SSO_AUTHORIZATION_URL", "")
+SSO_TOKEN_URL = os.environ.get("DJANGO_SSO_TOKEN_URL", "")
+SSO_USERINFO_URL = os.environ.get("DJANGO_SSO_USERINFO_URL", "")
+SSO_JWKS_URL = os.environ.get("DJANGO_SSO_JWKS_URL", "")
+# Only addresses in these domains are matched (empty: any), e.g. "regenboog.nl".
+SSO_ALLOWED_DOMAINS = env_list("DJANGO_SSO_ALLOWED_DOMAINS", "")

@@ -46,7 +46,7 @@ def plan_context(plan, *, signature_src) -> dict:
         staff.append({"role": _("anti-pestcoördinator (aanspreekpunt voor ouders)"), "name": name})
     signatories = [
         {"signatory": s, "src": signature_src(s) if s.method == "screen" else None}
-        for s in plan.signatories.select_related("scan")
+        for s in plan.signatories.select_related("scan", "recorded_by")
     ]
     return {
         "plan": plan,

@@ -262,3 +262,17 @@ class ScanForm(forms.Form):
 
     def chosen(self):
         return [self.unsigned[pk] for pk in self.cleaned_data["signatories"]]
+
+
+class RefusalForm(forms.Form):
+    """The IB records that a parent will not sign: the date and the reason."""
+
+    refused_on = forms.DateField(
+        label=_("Datum waarop de ouder weigerde te tekenen"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.CharField(
+        label=_("Reden"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Wat de ouder zei en wat de school heeft gedaan om het plan toe te lichten."),
+    )

@@ -100,8 +100,17 @@ class ActionPlan(models.Model):
 
     @property
     def is_signed_by_all(self) -> bool:
+        """Every signatory signed, or is a parent recorded as refusing (and someone signed)."""
         signatories = list(self.signatories.all())
-        return bool(signatories) and all(s.signed_at for s in signatories)
+        return (
+            bool(signatories)
+            and all(s.is_settled for s in signatories)
+            and any(s.signed_at for s in signatories)
+        )
+
+    @property
+    def refusals(self) -> list["PlanSignatory"]:
+        return [s for s in self.signatories.all() if s.refused_on is not None]
 
     @property
     def is_latest(self) -> bool:
@@ -109,7 +118,10 @@ class ActionPlan(models.Model):
 
     @property
     def has_signatures(self) -> bool:
-        return self.signatories.filter(signed_at__isnull=False).exists()
+        """Someone signed, or a parent's refusal is recorded: the content is fixed."""
+        return self.signatories.filter(
+            Q(signed_at__isnull=False) | Q(refused_on__isnull=False)
+        ).exists()
 
     def activity_labels(self) -> list[str]:
         labels = dict(ACTIVITIES)
@@ -272,6 +284,10 @@ class PlanSignatory(models.Model):
         related_name="+",
         verbose_name=_("vastgelegd door"),
     )
+    # A parent who will not sign: recorded by the IB (``recorded_by``) with the date and
+    # the reason; the plan shows it and may then go on without this signature.
+    refused_on = models.DateField(_("weigerde te tekenen op"), null=True, blank=True)
+    refusal_reason = models.TextField(_("reden van de weigering"), blank=True)
 
     class Meta:
         db_table = "cases_plansignatory"
@@ -298,6 +314,18 @@ class PlanSignatory(models.Model):
                 ),
                 name="signatory_signature_is_evidenced",
             ),
+            # Only a parent can refuse, never after signing, and always with a reason.
+            models.CheckConstraint(
+                condition=Q(refused_on__isnull=True, refusal_reason="")
+                | Q(
+                    refused_on__isnull=False,
+                    guardian__isnull=False,
+                    signed_at__isnull=True,
+                    recorded_by__isnull=False,
+                )
+                & ~Q(refusal_reason=""),
+                name="signatory_refusal_is_a_parents_with_reason",
+            ),
             models.UniqueConstraint(
                 fields=["plan", "user"], condition=Q(user__isnull=False), name="signatory_user_once"
             ),
@@ -319,6 +347,15 @@ class PlanSignatory(models.Model):
     @property
     def is_staff_member(self) -> bool:
         return self.user_id is not None
+
+    @property
+    def has_refused(self) -> bool:
+        return self.refused_on is not None
+
+    @property
+    def is_settled(self) -> bool:
+        """Signed, or (a parent) recorded as refusing to sign."""
+        return self.signed_at is not None or self.refused_on is not None
 
 
 class PlanDocument(models.Model):

@@ -6,6 +6,7 @@ talks go to the case, its PDF is stored once with its SHA-256, and ``plan_locked
 the dossier (which files an entry for every pupil of the case).
 """
 
+import datetime
 import hashlib
 from collections.abc import Iterable
 from pathlib import PurePath
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from cases import rules
 from cases import services as case_services
 from cases.access import can_see_case
-from cases.models import Case, State, Talk
+from cases.models import Case, CasePupil, State, Talk
 from cases.uploads import FilesWritten, files_with_rows
 from plans import content
 from plans.documents import render_plan_pdf
@@ -35,7 +36,7 @@ from plans.models import (
     PlanSignatory,
     PlanTalk,
 )
-from schools.models import Guardian, Membership
+from schools.models import Guardian, GuardianRelation, Membership
 
 # Sent inside the locking transaction with: plan, document (its PlanDocument), by.
 plan_locked = Signal()
@@ -217,6 +218,14 @@ def _signable(signatory: PlanSignatory, *, lock: bool = True) -> ActionPlan:
         raise ValidationError(_("Er is een nieuwere versie van dit plan; teken die versie."))
     if PlanSignatory.objects.filter(pk=signatory.pk, signed_at__isnull=False).exists():
         raise ValidationError(_("%(name)s heeft al getekend.") % {"name": signatory.name})
+    if PlanSignatory.objects.filter(pk=signatory.pk, refused_on__isnull=False).exists():
+        raise ValidationError(
+            _(
+                "Van %(name)s is vastgelegd dat hij of zij niet tekent. Wil %(name)s nu toch "
+                "tekenen, maak dan een nieuwe versie van het plan."
+            )
+            % {"name": signatory.name}
+        )
     return plan
 
 
@@ -293,6 +302,102 @@ def plan_sign_paper(
         if plan.is_signed_by_all:
             _plan_lock(plan, by, files)
     return scan
+
+
+def plan_may_record_refusal(case: Case, user) -> bool:
+    """Only the IB of the case records that a parent will not sign."""
+    return rules.IB_ONLY(case, user)
+
+
+def plan_record_refusal(
+    signatory: PlanSignatory, *, by, refused_on: datetime.date, reason: str
+) -> PlanSignatory:
+    """Record that a parent will not sign this plan: who (the signatory), when and why.
+
+    By the IB of the case, for a parent on the latest, unlocked version who has not
+    signed. The plan shows it; stap 5 may then start without this signature. When every
+    other signatory has signed, the plan locks (and its PDF shows the refusal).
+    """
+    case = signatory.plan.case
+    if not plan_may_record_refusal(case, by):
+        raise PermissionDenied(str(rules.IB_ONLY.message))
+    _signable(signatory, lock=False)
+    if signatory.guardian_id is None:
+        raise ValidationError(
+            _(
+                "Alleen van een ouder/verzorger wordt een weigering vastgelegd; %(name)s tekent "
+                "zelf of wordt uit een nieuwe versie van het plan gehaald."
+            )
+            % {"name": signatory.name}
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            _("Schrijf op waarom %(name)s niet tekent.") % {"name": signatory.name}
+        )
+    if refused_on is None:
+        raise ValidationError(_("Vul de datum in waarop de ouder weigerde te tekenen."))
+    if refused_on > timezone.localdate():
+        raise ValidationError(_("De datum van de weigering ligt in de toekomst."))
+    if refused_on < timezone.localdate(signatory.plan.created_at):
+        raise ValidationError(_("De datum van de weigering ligt voor de datum van dit plan."))
+    with files_with_rows() as files, transaction.atomic():
+        plan = _signable(signatory)
+        signatory.refused_on = refused_on
+        signatory.refusal_reason = reason
+        signatory.recorded_by = by
+        signatory.save(update_fields=["refused_on", "refusal_reason", "recorded_by"])
+        if plan.is_signed_by_all:
+            _plan_lock(plan, by, files)
+    return signatory
+
+
+def required_parents(case: Case) -> list[tuple]:
+    """(guardian, pupil) for every parent with custody of the victim and of the bully: the
+    parents who must sign the plan, or be recorded as refusing, before stap 5."""
+    relations = (
+        GuardianRelation.objects.filter(
+            pupil__case_roles__case=case,
+            pupil__case_roles__role__in=[CasePupil.Role.VICTIM, CasePupil.Role.BULLY],
+            has_custody=True,
+        )
+        .select_related("guardian", "pupil")
+        .order_by("pk")
+    )
+    return [(r.guardian, r.pupil) for r in relations]
+
+
+def parents_problems(case: Case, plan: ActionPlan) -> list[str]:
+    """What the plan misses of the parents who must sign it (a plan staff alone signed does
+    not count): a victim or bully without a known parent with custody, or such a parent
+    who is not among the signatories."""
+    problems = []
+    parents = required_parents(case)
+    with_parent = {pupil.pk for _g, pupil in parents}
+    for cp in case.case_pupils.filter(
+        role__in=[CasePupil.Role.VICTIM, CasePupil.Role.BULLY]
+    ).select_related("pupil"):
+        if cp.pupil_id not in with_parent:
+            problems.append(
+                _(
+                    "Van %(name)s (%(role)s) is geen ouder/verzorger met gezag bekend. De "
+                    "beheerder legt die vast bij de leerling; daarna tekent die ouder het plan."
+                )
+                % {"name": cp.pupil.full_name, "role": cp.get_role_display()}
+            )
+    on_plan = set(
+        plan.signatories.filter(guardian__isnull=False).values_list("guardian_id", flat=True)
+    )
+    for guardian, pupil in parents:
+        if guardian.pk not in on_plan:
+            problems.append(
+                _(
+                    "%(name)s (ouder met gezag van %(pupil)s) staat niet bij de ondertekenaars. "
+                    "Voeg deze ouder toe aan het plan (een nieuwe versie als er al getekend is)."
+                )
+                % {"name": str(guardian), "pupil": pupil.first_name}
+            )
+    return problems
 
 
 def _plan_lock(plan: ActionPlan, by, files: FilesWritten) -> None:
@@ -389,13 +494,14 @@ def signed_problems(case: Case) -> list[str]:
         return [_("Stel eerst het plan van aanpak op.")]
     if not plan.signatories.exists():
         return [_("Het plan van aanpak heeft nog geen ondertekenaars.")]
-    unsigned = [s.name for s in plan.signatories.all() if not s.signed_at]
+    problems = parents_problems(case, plan)
+    unsigned = [s.name for s in plan.signatories.all() if not s.is_settled]
     if unsigned:
-        return [
+        problems.append(
             _("Het plan van aanpak is nog niet getekend door: %(names)s.")
             % {"names": ", ".join(unsigned)}
-        ]
-    return []
+        )
+    return problems
 
 
 def timeline_items(case: Case) -> list[dict]:
@@ -408,9 +514,13 @@ def timeline_items(case: Case) -> list[dict]:
                 "at": plan.created_at,
                 "kind": "document",
                 "title": _("Plan van aanpak, versie %(n)d") % {"n": plan.version},
-                "detail": _("door iedereen getekend")
-                if plan.locked_at
-                else _("nog niet door iedereen getekend"),
+                "detail": (
+                    _("getekend; de weigering van een ouder is vastgelegd")
+                    if plan.locked_at and plan.refusals
+                    else _("door iedereen getekend")
+                    if plan.locked_at
+                    else _("nog niet door iedereen getekend")
+                ),
             }
         )
     return items

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -23,6 +24,7 @@ from plans.documents import plan_context, render_plan_pdf
 from plans.forms import (
     PlanForm,
     PlanTalkFormSet,
+    RefusalForm,
     ScanForm,
     SignForm,
     initial_from_earlier,
@@ -124,9 +126,42 @@ def plan_detail(request, pk):
             "is_latest": plan.is_latest,
             "document": getattr(plan, "document", None),
             "scans": plan.scans.all(),
+            "may_record_refusal": plan_services.plan_may_record_refusal(plan.case, request.user),
+            "parents_missing": plan_services.parents_problems(plan.case, plan),
         }
     )
     return render(request, "plans/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_refusal(request, pk, signatory_pk):
+    """The IB records that a parent will not sign this plan (who, date, reason)."""
+    plan = _plan_for(request, pk)
+    signatory = get_object_or_404(PlanSignatory, pk=signatory_pk, plan=plan)
+    if not plan_services.plan_may_record_refusal(plan.case, request.user):
+        raise PermissionDenied
+    form = RefusalForm(request.POST or None, initial={"refused_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_services.plan_record_refusal(
+                signatory,
+                by=request.user,
+                refused_on=form.cleaned_data["refused_on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            for message in _messages_of(error):
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                _("Vastgelegd: %(name)s tekent dit plan niet.") % {"name": signatory.name},
+            )
+            return redirect("plans:detail", pk=plan.pk)
+    record_access(request, plan, "view")
+    context = {"plan": plan, "case": plan.case, "signatory": signatory, "form": form}
+    return render(request, "plans/refusal.html", context)
 
 
 @login_required

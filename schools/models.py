@@ -5,9 +5,11 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from schools.holidays import Region
 
 
 class SchoolBoard(models.Model):
@@ -43,6 +45,16 @@ class School(models.Model):
     victim_outside_help_months = models.PositiveSmallIntegerField(
         _("periode voor de derde casus van een gepeste (maanden)"), default=24
     )
+    # Staff in the other roles always sign in with a second factor (accounts.policy).
+    teachers_need_two_factor = models.BooleanField(
+        _("tweestapsverificatie ook voor leerkrachten"), default=False
+    )
+    # Staff may sign in with the board's Microsoft or Google account (accounts.sso).
+    single_sign_on = models.BooleanField(_("inloggen via de schoolaccount"), default=False)
+    # Its holidays, unless the school keeps its own list (SchoolHoliday).
+    holiday_region = models.CharField(
+        _("vakantieregio"), max_length=10, choices=Region.choices, default=Region.MIDDEN
+    )
 
     class Meta:
         verbose_name = _("school")
@@ -73,6 +85,29 @@ class School(models.Model):
         memberships = self.memberships.filter(role=Role.COORDINATOR, user__is_active=True)
         users = [m.user for m in memberships.select_related("user").order_by("user__last_name")]
         return [user.get_full_name() or user.username for user in users]
+
+
+class SchoolHoliday(models.Model):
+    """A holiday of one school, when the school keeps its own list instead of its region's
+    (``schools.holidays``)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="holidays")
+    name = models.CharField(_("naam"), max_length=100)
+    starts_on = models.DateField(_("eerste dag"))
+    ends_on = models.DateField(_("laatste dag"))
+
+    class Meta:
+        verbose_name = _("schoolvakantie")
+        verbose_name_plural = _("schoolvakanties")
+        ordering = ["school", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="school_holiday_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts_on:%d-%m-%Y} – {self.ends_on:%d-%m-%Y})"
 
 
 SCHOOL_YEAR_RE = re.compile(r"^(\d{4})-(\d{4})$")

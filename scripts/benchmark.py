@@ -102,6 +102,7 @@ PAGES = [
 ]
 PLAN_PDF_URL = ("plans:pdf", "cases:plan_pdf")
 LOGIN_URL = "login"
+CODE_URL = "accounts:two_factor"
 DEMO_LOGINS = {"ib": ("ib", "demo"), "teacher": ("leerkracht", "demo")}
 
 # Targets of issue 11.
@@ -310,11 +311,15 @@ def child(args) -> int:
     lap("plan PDF timing")
     connections.close_all()
 
+    codes = second_factors([name for name, _password in logins.values()])
     server = Gunicorn(settings.MEDIA_ROOT)
     try:
         server.start()
         lap("gunicorn start")
-        sessions = {role: server.login(*login) for role, login in logins.items()}
+        sessions = {
+            role: server.login(name, password, codes.get(name))
+            for role, (name, password) in logins.items()
+        }
         results = measure_pages(server.port, big["urls"], sessions, args)
         lap("load")
         rss_pages = server.worker_memory()
@@ -480,6 +485,22 @@ def time_pdfs(plan) -> list[tuple[str, float]]:
 # --- gunicorn and the load -----------------------------------------------------------------------
 
 
+def second_factors(usernames) -> dict[str, str]:
+    """Production asks most roles for a second factor (accounts): each bench login gets an
+    authenticator app, and one of its backup codes to pass the second step with."""
+    from django.contrib.auth import get_user_model
+    from django_otp.oath import totp
+
+    from accounts import services
+
+    codes = {}
+    for user in get_user_model().objects.filter(username__in=usernames):
+        device = services.totp_device_to_confirm(user)
+        _device, backup = services.totp_confirm(user, f"{totp(device.bin_key):06d}")
+        codes[user.username] = backup[0]
+    return codes
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
@@ -544,8 +565,9 @@ class Gunicorn:
             say(f"gunicorn error log (last lines):\n{tail}")
         shutil.rmtree(self.log.parent, ignore_errors=True)
 
-    def login(self, username: str, password: str) -> str:
-        """Log in through the login form (CSRF token and cookie); the session cookie."""
+    def login(self, username: str, password: str, code: str | None = None) -> str:
+        """Log in through the login form (CSRF token and cookie), and with ``code`` on the
+        second step where production asks for one; the session cookie."""
         path = reverse_url(LOGIN_URL)
         status, headers, body = request(self.port, "GET", path)
         csrf_cookie = cookies(headers).get("csrftoken", "")
@@ -569,7 +591,34 @@ class Gunicorn:
         session = cookies(headers).get("sessionid")
         if status != 302 or not session:
             raise SystemExit(f"login of {username} failed: {status}\n{body[:500]!r}")
+        if headers.get("Location", "").split("?")[0] == reverse_url(CODE_URL):
+            session = self.second_step(username, session, csrf_cookie, code)
         return f"sessionid={session}"
+
+    def second_step(self, username: str, session: str, csrf_cookie: str, code: str | None):
+        """The code page of the two-step login (accounts); the verified session cookie."""
+        path = reverse_url(CODE_URL)
+        jar = f"csrftoken={csrf_cookie}; sessionid={session}"
+        status, _headers, body = request(self.port, "GET", path, headers={"Cookie": jar})
+        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
+        if status != 200 or not match or not code:
+            raise SystemExit(f"code page of {username}: {status}, no form or no code")
+        form = urlencode({"code": code, "csrfmiddlewaretoken": match[1]})
+        status, headers, body = request(
+            self.port,
+            "POST",
+            path,
+            body=form,
+            headers={
+                "Cookie": jar,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": f"https://{HOST}:{self.port}{path}",
+            },
+        )
+        verified = cookies(headers).get("sessionid")
+        if status != 302 or not verified:
+            raise SystemExit(f"second step of {username} failed: {status}\n{body[:500]!r}")
+        return verified
 
     def worker_memory(self) -> list[tuple[int, int, int]]:
         """(pid, VmRSS kB, VmHWM kB) of each worker: the children of the master."""

@@ -7,8 +7,10 @@ SMW and director work there; ``ib_other`` is the IB of another school.
 import os
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.db import connection
+from django.utils import translation
 
 from schools.models import (
     Guardian,
@@ -59,6 +61,14 @@ def pytest_sessionfinish(session, exitstatus):
 def _media_in_tmp(settings, tmp_path):
     """Uploaded and generated files (signatures, scans, PDFs) never land in the project."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _dutch_to_begin_with():
+    """Each test starts in Dutch: a request in English leaves the thread's language set."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")

@@ -53,6 +53,9 @@ SHOWS_NO_PUPIL_DATA = {
     # school as the user types, to choose from; no case, talk or dossier is read.
     "cases:pupil_search": "the pupil picker: names matching what the user types",
     "cases:pupil_row": "the pupil picker: the row of the pupil just picked",
+    # The same picker for the support group chosen with the victim (No Blame).
+    "noblame:pick_search": "the pupil picker: names matching what the user types",
+    "noblame:pick_row": "the pupil picker: the row of the pupil just picked",
     # POST only: they change something and redirect to a page that records its read.
     "cases:fire": "POST only",
     "cases:plan_talk": "POST only",
@@ -64,6 +67,28 @@ SHOWS_NO_PUPIL_DATA = {
     "noblame:confirm": "POST only",
     "noblame:participant_remove": "POST only",
     "noblame:meeting_plan": "POST only",
+    # Accounts (issue 14): the user's own account, login steps and staff invitations.
+    "accounts:two_factor": "the second login step: a code field",
+    "accounts:sso_start": "redirects to the school account's provider",
+    "accounts:sso_callback": "signs in and redirects",
+    "accounts:invitation": "the invitee's own name, username and password",
+    "accounts:account": "the user's own account, second factor and sessions",
+    "accounts:setup": "setting up the user's own authenticator app",
+    "accounts:setup_qr": "the QR code of the user's own app",
+    "accounts:backup_codes": "the user's own backup codes",
+    "accounts:sessions_end": "POST only",
+    "accounts:session_end": "POST only",
+    "accounts:password_change": "the user's own password form",
+    "accounts:password_change_done": "a confirmation",
+    "accounts:password_reset": "an e-mail address form",
+    "accounts:password_reset_done": "a confirmation",
+    "accounts:password_reset_confirm": "a new password form",
+    "accounts:password_reset_complete": "a confirmation",
+    "accounts:staff_invite": "beheer: invitations of staff (addresses, roles), no pupils",
+    "accounts:staff_invite_revoke": "POST only",
+    "accounts:staff_two_factor": "POST only",
+    "accounts:staff_sso": "POST only",
+    "accounts:staff_two_factor_reset": "POST only",
 }
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

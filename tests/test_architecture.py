@@ -14,8 +14,18 @@ from django.apps import apps
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-PACKAGES = ("pestprotocol", "schools", "cases", "noblame", "plans", "dossier", "audit", "demo")
-NOT_FOR_CASES = ("noblame", "plans", "dossier", "demo")
+PACKAGES = (
+    "pestprotocol",
+    "schools",
+    "cases",
+    "noblame",
+    "plans",
+    "dossier",
+    "audit",
+    "demo",
+    "accounts",
+)
+NOT_FOR_CASES = ("noblame", "plans", "dossier", "demo", "accounts")
 
 
 def _module_name(path: Path) -> str:

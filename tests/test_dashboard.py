@@ -136,7 +136,9 @@ def test_a_name_finds_the_pupils_it_matches(client, people, school, groep7, vict
 
     response = client.post(reverse("cases:dashboard"), {"name": "fleur vis"}, follow=True)
 
-    assert response.redirect_chain == [(reverse("cases:dashboard") + f"?leerling={other.pk}", 302)]
+    assert response.redirect_chain == [
+        (reverse("cases:dashboard") + f"?leerling={other.pk}#results-title", 302)
+    ]
     assert list(response.context["page"].object_list) == [theirs]
     assert response.context["chosen_pupils"] == [other]
 

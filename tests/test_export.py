@@ -178,3 +178,87 @@ def test_every_dossier_entry_is_in_it(school, groep5, people, victim):
     text = pdf_text(render_dossier_pdf(victim))
 
     assert "Gesprek met moeder over de overstap." in text
+
+
+BULLY_PARENTS_TEXT = "Vader van de pester vertelt over de thuissituatie."
+VICTIM_PARENTS_TEXT = "Moeder van de gepeste merkt dat het beter gaat."
+
+
+@pytest.fixture
+def stap6(school, people, victim, bully):
+    """Stap 6 with the talk with the bully's parents and the one with the victim and
+    the victim's parents recorded, each with a sentence of its own."""
+    case = walk(new_case(school, people["teacher5"], victim, bully), State.TALKS, people)
+    teacher = people["teacher5"]
+    services.talk_record(
+        case,
+        TalkKind.BULLY_PARENTS,
+        by=teacher,
+        held_on=case.signal_date,
+        answers=answers(TalkKind.BULLY_PARENTS, case.cycle),
+        notes=BULLY_PARENTS_TEXT,
+        staff=[teacher],
+        guardians=list(bully.guardians.all()),
+    )
+    services.talk_record(
+        case,
+        TalkKind.VICTIM_PARENTS,
+        by=teacher,
+        held_on=case.signal_date,
+        answers=answers(TalkKind.VICTIM_PARENTS, case.cycle),
+        notes=VICTIM_PARENTS_TEXT,
+        staff=[teacher],
+        pupils=[victim],
+        guardians=list(victim.guardians.all()),
+    )
+    return case
+
+
+@pytest.mark.django_db
+def test_the_victims_copy_leaves_out_the_talk_with_the_bullys_parents(stap6, victim):
+    text = pdf_text(render_dossier_pdf(victim))
+
+    assert VICTIM_PARENTS_TEXT in text
+    assert BULLY_PARENTS_TEXT not in text
+    assert str(TalkKind.BULLY_PARENTS.label) not in text
+
+
+@pytest.mark.django_db
+def test_the_bullys_copy_leaves_out_the_talk_with_the_victims_family(stap6, bully):
+    text = pdf_text(render_dossier_pdf(bully))
+
+    assert BULLY_PARENTS_TEXT in text
+    assert VICTIM_PARENTS_TEXT not in text
+    assert str(TalkKind.VICTIM_PARENTS.label) not in text
+
+
+@pytest.mark.django_db
+def test_the_preview_lists_what_goes_in_and_counts_what_stays_out(client, people, stap6, victim):
+    client.force_login(people["ib"])
+
+    page = client.get(reverse("dossier:export_preview", args=[victim.pk])).content.decode()
+
+    assert str(TalkKind.VICTIM_PARENTS.label) in page
+    assert str(TalkKind.BULLY_PARENTS.label) not in page
+    assert "gesprek met een ander kind of een ander gezin gaat niet mee" in page
+    assert reverse("dossier:export", args=[victim.pk]) in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["teacher5", "smw", "ib_other", "beheerder"])
+def test_the_preview_is_refused_to_everyone_else(client, people, stap6, victim, persona):
+    client.force_login(people[persona])
+
+    assert client.get(reverse("dossier:export_preview", args=[victim.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("persona", "shown"), [("ib", True), ("director", True), ("smw", False)])
+def test_the_dossier_page_offers_the_copy_to_ib_and_director(
+    client, people, case, victim, persona, shown
+):
+    client.force_login(people[persona])
+
+    page = client.get(reverse("dossier:pupil", args=[victim.pk])).content.decode()
+
+    assert (reverse("dossier:export_preview", args=[victim.pk]) in page) is shown

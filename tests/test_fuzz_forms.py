@@ -371,9 +371,17 @@ def test_changing_a_coach_the_signed_plan_names(client, people, case_at):
         case,
         by=ib,
         coach_bully=people["teacher5"],
-        signatories=[{"name": "Ingrid Bakker", "role": "intern begeleider", "user": ib}],
+        signatories=[
+            {"name": "Ingrid Bakker", "role": "intern begeleider", "user": ib},
+            # The parents with custody of the victim and the bully sign too (stap 5's guard).
+            *(
+                {"name": str(g), "role": "ouder", "guardian": g}
+                for g, _pupil in plan_services.required_parents(case)
+            ),
+        ],
     )
-    plan_services.plan_sign(plan.signatories.get(), by=ib, signature=draw_signature("Ingrid"))
+    for signatory in plan.signatories.all():
+        plan_services.plan_sign(signatory, by=ib, signature=draw_signature(signatory.name))
     services.case_transition(case, "start_coaching", by=ib)
     client.force_login(ib)
 

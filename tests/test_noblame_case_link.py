@@ -86,11 +86,18 @@ def test_a_pupil_with_a_real_traject_skips_stap_3_later(
     assert not Traject.objects.filter(case=later).exists()
 
 
-def test_a_group_member_of_an_earlier_traject_still_gets_stap_3(
+def test_a_helpful_member_of_an_earlier_traject_still_gets_stap_3(
     case, traject, school, people, follower
 ):
+    # Only ringleaders and followers of a support group count (tests/test_noblame_protocol_rules).
     walk_traject(traject, T.CLOSED_SUCCESS)
-    helper = traject.members().exclude(pupil__in=case.pupils.all()).first().pupil
+    helper = (
+        traject.members()
+        .exclude(pupil__in=case.pupils.all())
+        .filter(role__in=["bystander", "helpful"])
+        .first()
+        .pupil
+    )
     later = new_case(school, people["teacher5"], follower, helper)
     walk(later, State.ASSESSMENT, people)
 

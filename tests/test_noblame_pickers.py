@@ -64,10 +64,37 @@ def test_the_talk_form_offers_the_case_groepen_only(client, traject, people, lin
     classmate = extra_pupils(traject, 1)[0]
     client.force_login(people[persona])
 
-    html = client.get(url("victim_talk", traject)).content.decode()
+    found = client.post(url("pick_search", traject), {"q": classmate.full_name})
+    not_found = client.post(url("pick_search", traject), {"q": "Lina Smit"})
 
-    assert classmate.full_name in html
-    assert "Lina Smit" not in html
+    assert f"{classmate.full_name} toevoegen" in found.content.decode()
+    assert "Lina Smit toevoegen" not in not_found.content.decode()
+    assert "Geen leerling gevonden" in not_found.content.decode()
+
+
+def test_the_talk_form_is_a_search_and_add_picker(client, traject, people):
+    classmate = extra_pupils(traject, 1)[0]
+    client.force_login(people["teacher5"])
+
+    html = client.get(url("victim_talk", traject)).content.decode()
+    row = client.get(url("pick_row", traject), {"id": classmate.pk}).content.decode()
+
+    assert 'id="chosen-search"' in html
+    assert "Ctrl" not in html
+    assert "<select" not in html.split('id="chosen-search"')[0].rsplit("<fieldset", 1)[-1]
+    assert f'name="chosen_pupils" value="{classmate.pk}"' in row
+
+
+def test_the_picker_refuses_a_pupil_it_does_not_offer(client, traject, people, lina):
+    client.force_login(people["teacher5"])
+
+    assert client.get(url("pick_row", traject), {"id": lina.pk}).status_code == 404
+
+
+def test_the_picker_is_404_on_a_case_out_of_sight(client, traject, people):
+    client.force_login(people["teacher7"])
+
+    assert client.post(url("pick_search", traject), {"q": "Sanne"}).status_code == 404
 
 
 def test_a_shared_case_keeps_the_other_groeps_case_pupil_selectable(

@@ -153,6 +153,7 @@ def test_the_order_is_fixed_once_the_first_member_talk_is_held(traject, people):
         members[0],
         by=people["smw"],
         held_on=timezone.localdate(),
+        early_reason="Eerder vanwege de vakantie.",
         what_changed="Speelde mee.",
         how_now="Goed.",
         did_their_part="yes",

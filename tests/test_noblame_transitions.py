@@ -228,6 +228,7 @@ def test_every_member_gets_a_follow_up_before_the_round_ends(traject, people):
         traject,
         by=people["smw"],
         held_on=traject.rounds.get().meeting().held_on,
+        early_reason="Eerder vanwege de vakantie.",
         what_changed="Minder gelach.",
         how_now="Beter.",
         improved="yes",

@@ -416,6 +416,7 @@ def test_recording_the_victims_follow_up(client, traject, people):
         "how_now": "Goed.",
         "improved": "yes",
         "notes": "",
+        "early_reason": "Eerder vanwege de vakantie.",
     }
 
     client.post(url("follow_up_victim", traject), data)

@@ -237,7 +237,18 @@ def test_locking_adds_an_entry_to_every_pupils_dossier(stap4, people, follower):
     assert sorted(e.pupil_id for e in entries) == sorted(
         stap4.case_pupils.values_list("pupil_id", flat=True)
     )
-    assert plan.document.sha256 in entries.first().text
+    # The hash stays with the file (plan page, PDF download), not in the dossier text.
+    assert plan.document.sha256 not in entries.first().text
+    assert f"versie {plan.version}" in entries.first().text
+
+
+def test_the_plan_entry_is_by_who_drew_up_the_plan(stap4, people):
+    # The IB drew it up; the teacher enters the parents' signatures, the last one too.
+    plan = sign_all(full_plan(stap4, people), people)
+
+    entries = DossierEntry.objects.filter(plan=plan, kind=DossierEntry.Kind.PLAN)
+    assert plan.signatories.order_by("-signed_at").first().recorded_by == people["teacher5"]
+    assert {e.created_by for e in entries} == {people["ib"]}
 
 
 def test_locking_applies_the_coaches_to_the_case(stap4, people):

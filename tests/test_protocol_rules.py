@@ -41,7 +41,10 @@ def test_repeated_goes_to_action_plan_when_a_pupil_had_no_blame_before(
     assert not Traject.objects.filter(case=later).exists()
 
 
-def test_escalated_one_off_skips_stap_3_after_earlier_no_blame(case, school, people, follower):
+def test_escalated_one_off_keeps_stap_3_when_only_the_new_bully_was_a_victim_before(
+    case, school, people, follower
+):
+    # The victim's own history does not decide the stap 4 shortcut (protocol: History matters).
     walk(case, State.SUPPORT_GROUP, people)
     later = new_case(school, people["teacher5"], follower, case.pupils_in_role("bully")[0])
     other_bully = case.pupils_in_role("victim")[0]  # pupils switch parts in a second case
@@ -51,7 +54,7 @@ def test_escalated_one_off_skips_stap_3_after_earlier_no_blame(case, school, peo
     satisfy(later, "escalate", people)
     services.case_transition(later, "escalate", by=people["ib"])
 
-    assert later.state == State.ACTION_PLAN
+    assert later.state == State.SUPPORT_GROUP
 
 
 def test_bully_warned_before_must_go_the_repeated_way(case, school, people, bully, follower):

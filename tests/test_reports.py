@@ -40,6 +40,7 @@ class World:
         self.n += 1
         case = Case.objects.create(
             school=school or self.school,
+            board=(school or self.school).board,
             reference=f"T-{self.n}",
             reporter_kind=kind,
             signal_date=datetime.date.fromisoformat(signal),

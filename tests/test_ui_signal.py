@@ -96,6 +96,7 @@ def test_a_teacher_logs_a_signal(client, teacher5, victim, bully):
 
     assert response.status_code == 302
     case = Case.objects.get()
+    assert response["Location"] == reverse("cases:detail", args=[case.pk])
     assert case.responsible_teacher == teacher5
     assert case.warning_signs == ["victim_alone"]
     assert {(cp.pupil, cp.role) for cp in case.case_pupils.all()} == {
@@ -169,3 +170,17 @@ def test_odd_pupil_ids_are_404_not_a_server_error(client, teacher5, value):
     assert (
         client.post(reverse("cases:pupil_search"), {"q": "san", "pupil": value}).status_code == 200
     )
+
+
+def test_after_saving_the_teacher_lands_on_the_case_with_its_next_step(
+    client, teacher5, victim, bully
+):
+    client.force_login(teacher5)
+
+    response = client.post(reverse("cases:signal_new"), signal(victim, bully), follow=True)
+
+    case = Case.objects.get()
+    html = response.content.decode()
+    assert response.redirect_chain == [(reverse("cases:detail", args=[case.pk]), 302)]
+    assert f"De melding is opgeslagen als casus {case.reference}" in html
+    assert "Gesprek met de gepeste leerling starten" in html

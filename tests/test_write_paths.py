@@ -25,7 +25,17 @@ from django.db import models
 from audit.tracking import tracked_models
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("cases", "noblame", "plans", "dossier", "schools", "audit", "demo", "pestprotocol")
+APPS = (
+    "cases",
+    "noblame",
+    "plans",
+    "dossier",
+    "schools",
+    "audit",
+    "demo",
+    "pestprotocol",
+    "accounts",
+)
 SERVICE_MODULES = {"schools/importing.py", "dossier/retention.py"}  # and every */services.py
 
 DEMO = (

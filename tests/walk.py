@@ -87,6 +87,11 @@ def satisfy(case, name, p):
     elif name == "escalate" and state == State.SUPPORT_GROUP:
         set_traject_state(case, Traject.State.CLOSED_INEFFECTIVE)
     elif name == "start_coaching":
+        # Staff and the parents with custody of the victim and of the bully sign.
+        parents = [
+            {"name": str(guardian), "role": "ouder", "guardian": guardian}
+            for guardian, _pupil in plan_services.required_parents(case)
+        ]
         plan = plan_services.plan_create(
             case,
             by=ib,
@@ -94,11 +99,12 @@ def satisfy(case, name, p):
             signatories=[
                 {"name": "Anna de Boer", "role": "leerkracht", "user": teacher},
                 {"name": "Ingrid Bakker", "role": "intern begeleider", "user": ib},
+                *parents,
             ],
         )
         for signatory in plan.signatories.all():
             plan_services.plan_sign(
-                signatory, by=signatory.user, signature=draw_signature(signatory.name)
+                signatory, by=signatory.user or teacher, signature=draw_signature(signatory.name)
             )
     elif name == "start_talks":
         services.case_assign_coaches(case, by=ib, bully=teacher, victim=ib)
@@ -143,6 +149,7 @@ PATHS[State.GROUP_DISCUSSION] = [*PATHS[State.REFLECTION], ("start_group_discuss
 PATHS[State.BACK_IN_CLASS] = [*PATHS[State.GROUP_DISCUSSION], ("return_to_class", "teacher5")]
 PATHS[State.CLOSING] = [*PATHS[State.BACK_IN_CLASS], ("start_closing", "teacher5")]
 PATHS[State.CLOSED] = [*PATHS[State.CLOSING], ("close", "teacher5")]
+PATHS[State.WITHDRAWN] = [*PATHS[State.ASSESSMENT], ("withdraw", "ib")]
 
 
 def walk(case, state, p):
@@ -150,6 +157,8 @@ def walk(case, state, p):
         if name == "escalate" and case.state == State.ACTION_PLAN:
             continue  # a pupil had No Blame before: classify_repeated skipped stap 3
         satisfy(case, name, p)
-        services.case_transition(case, name, by=p[actor])
+        # Withdrawing needs a reason; no other step of these paths asks for one.
+        remark = "Per abuis over de verkeerde leerling gemeld." if name == "withdraw" else ""
+        services.case_transition(case, name, by=p[actor], remark=remark)
     assert case.state == state
     return case

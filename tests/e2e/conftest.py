@@ -25,6 +25,9 @@ AXE = "/static/vendor/axe-core/axe.min.js"
 PASSWORD = "a-long-test-pass"  # what tests/conftest.make_user gives every persona
 DESKTOP = {"width": 1280, "height": 900}
 TABLET = {"width": 768, "height": 1024}
+# The widths of the issue-15 walks: a portrait tablet, a landscape tablet, a laptop.
+WIDTHS = {820: 1180, 1024: 768, 1366: 768}
+LAYOUT_JS = (Path(__file__).parent / "layout.js").read_text()
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +89,21 @@ class Site:
     def screenshot(self, name: str):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+    def layout_problems(self) -> list[str]:
+        """Horizontal overflow of the page, a table or the menu, text cut off in a table,
+        and a label (``label``, ``dt``, row ``th``) overlapping its value (layout.js).
+        With the menu folded into its toggler, the menu is opened and checked too."""
+        problems = self.page.evaluate(LAYOUT_JS)
+        toggler = self.page.get_by_role("button", name="Menu openen")
+        if toggler.is_visible():
+            toggler.click()
+            self.page.locator("#main-nav.show").wait_for()
+            opened = self.page.evaluate(LAYOUT_JS)
+            problems += [f"opened menu: {p}" for p in opened if "menu" in p]
+            toggler.click()
+            self.page.locator("#main-nav:not(.show):not(.collapsing)").wait_for(state="attached")
+        return problems
 
     def axe_violations(self, impacts=("serious", "critical")) -> list[str]:
         """Run axe-core (served from the project) on the current page."""

@@ -41,12 +41,12 @@ def test_a_teacher_logs_a_signal_with_evidence(site, people, victim, bully):
     site.screenshot("signal-form")
     page.get_by_role("button", name="Melding opslaan").click()
 
-    expect(page.get_by_role("heading", name="Mijn casussen")).to_be_visible()
     case = Case.objects.get()
+    expect(page.get_by_role("heading", name=case.reference)).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text(case.reference)
     assert case.evidence.get().original_name == "appgroep.png"
     assert {cp.role for cp in case.case_pupils.all()} == {"victim", "bully"}
-    site.screenshot("case-list")
+    site.screenshot("case-after-signal")
 
 
 def test_a_teacher_records_the_stap_1_talk_and_classifies(site, people, school, victim, bully):
@@ -68,7 +68,11 @@ def test_a_teacher_records_the_stap_1_talk_and_classifies(site, people, school, 
     page.get_by_role("button", name="Inschatting maken").click()
     expect(page.get_by_role("heading", name=re.compile("plagen, ruzie of pesten"))).to_be_visible()
     site.screenshot("case-assessment")
-    page.get_by_role("button", name="Eenmalig incident").click()
+    page.get_by_role("link", name="Eenmalig incident").click()
+    expect(page.get_by_role("heading", name="Uw keuze: Eenmalig incident")).to_be_visible()
+    page.get_by_label("Opmerking bij deze stap").fill("Eerste keer, beiden geschrokken.")
+    site.screenshot("case-confirm-stap-2")
+    page.get_by_role("button", name="Ja, bevestig: Eenmalig incident").click()
 
     expect(page.get_by_role("status")).to_contain_text("Stap 2.2: eenmalig incident")
     expect(page.get_by_text("Stap 2.2: evaluatiegesprek na twee weken").first).to_be_visible()
@@ -108,10 +112,10 @@ def test_a_refused_action_shows_its_reason(site, people, school, victim, bully):
     # Meanwhile the IB decides it is no bullying: the teacher's page is out of date.
     services.case_transition(Case.objects.get(pk=case.pk), "classify_no_bullying", by=people["ib"])
 
-    page.get_by_role("button", name="Eenmalig incident").click()
+    page.get_by_role("link", name="Eenmalig incident").click()
 
     expect(page.get_by_role("alert")).to_contain_text("Dat kan nu niet")
-    expect(page.get_by_role("alert")).to_contain_text("Stap 2.1: geen pesten, opgelost")
+    expect(page.get_by_role("alert")).to_contain_text("Stap 2.1: geen pesten, nog op te lossen")
     close = page.get_by_role("button", name="Afsluiten: opgelost")
     expect(close).to_be_disabled()
     expect(close).to_have_accessible_description(re.compile("Noteer eerst hoe het is opgelost"))
@@ -145,6 +149,8 @@ def test_the_smw_runs_a_no_blame_round(site, people, school, victim, bully):
     page.get_by_label("Wat is er veranderd?").fill("In de pauze speelt ze weer mee.")
     page.get_by_label("Hoe gaat het nu?").fill("Beter, maar nog niet goed.")
     page.get_by_role("group", name=re.compile("genoeg verbeterd")).get_by_label("nee").check()
+    # Held on the day of the meeting: before its window, so with a reason.
+    page.get_by_label("Waarom eerder dan de termijn?").fill("Volgende week is de groep op kamp.")
     page.get_by_role("button", name="Nabespreking vastleggen").click()
     for name in members:
         tabs.get_by_role("link", name="Nabesprekingen", exact=True).click()
@@ -152,6 +158,7 @@ def test_the_smw_runs_a_no_blame_round(site, people, school, victim, bully):
         page.get_by_role("group", name=re.compile("deel gedaan")).get_by_label("ja").check()
         page.get_by_label("Wat heeft de leerling gedaan en gezien?").fill("Vroeg haar mee.")
         page.get_by_label("Hoe gaat het nu, volgens deze leerling?").fill("Goed.")
+        page.get_by_label("Waarom eerder dan de termijn?").fill("Volgende week op kamp.")
         page.get_by_role("button", name="Nabespreking vastleggen").click()
     site.screenshot("noblame-follow-up")
 

@@ -38,6 +38,7 @@ from demo import across_cases as demo_across_cases
 from demo import history as demo_history
 from demo import plans as demo_plans
 from demo import trajects as demo_trajects
+from plans import services as plan_services
 from schools.models import (
     Guardian,
     GuardianRelation,
@@ -404,10 +405,17 @@ class Spec:
     # "plan" route: the role taken by a pupil who already had the No Blame approach.
     reuse: str = PupilRole.BULLY
     reopen: bool = False  # closed once, then reopened (herhaling) before reaching ``stop``
+    refusal: bool = False  # a parent of the bully will not sign the plan (recorded by the IB)
     overdue: bool = False  # leave a planned talk with a date in the past unrecorded
     logged_by: str = ""  # username; the class teacher when empty
     reporter_name: str = ""  # for ReporterKind.INVOLVED
 
+
+REFUSAL_REASON = (
+    "De ouder van {b} vindt dat {b} niet de enige is die zich anders moet gedragen en wil "
+    "daarom niet tekenen. Het plan is in een gesprek op school toegelicht; de ouder kreeg een "
+    "kopie mee."
+)
 
 # Cases whose route passes stap 3 come first: later "plan" cases need their trajects.
 CASES = [
@@ -454,7 +462,7 @@ CASES = [
         "dat {b} de schoenen van {v} verstopt.",
         roles=("victim", "bully", "follower", "bystander"),
         signs=("victim_chosen_last", "bully_double_life"),
-        reuse=PupilRole.VICTIM,
+        reuse=PupilRole.BULLY,  # a bully or follower of an earlier No Blame traject
     ),
     Spec(
         "regenboog", "groep 5", "plan", State.BACK_IN_CLASS, 94, Place.CLASSROOM,
@@ -498,7 +506,8 @@ CASES = [
         "tijdens het zelfstandig werken. {v} blijft steeds dicht bij de leerkracht.",
         roles=("victim", "bully", "bully", "bystander"),
         signs=("victim_seeks_adults", "victim_grades_drop", "bully_double_life"),
-        reuse=PupilRole.VICTIM,
+        reuse=PupilRole.BULLY,  # a bully or follower of an earlier No Blame traject
+        refusal=True,
     ),
     Spec(
         "regenboog", "groep 5", "plan", State.ACTION_PLAN, 38, Place.LUNCH,
@@ -601,7 +610,7 @@ CASES = [
         "{b} steeds 'baby' genoemd.",
         roles=("victim", "bully", "bystander"),
         signs=("victim_avoids_school", "bully_belittles"),
-        reuse=PupilRole.VICTIM,
+        reuse=PupilRole.BULLY,  # a bully or follower of an earlier No Blame traject
         overdue=True,
     ),
     Spec(
@@ -1128,10 +1137,26 @@ class Command(BaseCommand):
                 self._fire(play, "escalate", remark="Na twee weken is het pesten niet gestopt.")
         elif state == State.ACTION_PLAN:
             plan = self._plan(play, ib)
+            refusing = None
+            if spec.refusal:
+                # A parent of the bully will not sign: the IB records who, when and why.
+                refusing = plan.signatories.filter(guardian__pupils=bully).order_by("pk").first()
+                plan_services.plan_record_refusal(
+                    refusing,
+                    by=ib,
+                    refused_on=timezone.localdate(),
+                    reason=REFUSAL_REASON.format(**play.names),
+                )
             for signatory in plan.signatories.order_by("pk"):
-                demo_plans.sign_on_screen(signatory, by=play.teacher, rng=rng)
+                if refusing is None or signatory.pk != refusing.pk:
+                    demo_plans.sign_on_screen(signatory, by=play.teacher, rng=rng)
             case.refresh_from_db()  # the signed plan named the coaches
-            self._fire(play, "start_coaching", by=ib, remark="Plan door iedereen getekend.")
+            remark = (
+                "Plan getekend; de weigering van een ouder is vastgelegd."
+                if refusing
+                else "Plan door iedereen getekend."
+            )
+            self._fire(play, "start_coaching", by=ib, remark=remark)
         elif state == State.COACHING:
             if case.coach_bully_id is None:
                 self._assign_coaches(play, ib)
@@ -1235,6 +1260,7 @@ class Command(BaseCommand):
             bully=play.bully,
             rng=play.rng,
             clock=play.clock,
+            reaches=play.spec.stop,
         )
 
     def _assign_coaches(self, play: _Play, ib) -> None:

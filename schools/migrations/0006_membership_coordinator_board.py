@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("schools", "0003_school_protocol_windows"),
+        ("schools", "0005_school_holidays"),
     ]
 
     operations = [
