@@ -3,8 +3,8 @@
 from django.core.exceptions import ObjectDoesNotExist
 
 from audit.models import AccessAction, AccessRecord
+from cases.access import roles_at
 from pestprotocol.middleware import client_ip
-from schools.models import Membership
 
 # Attributes followed, in order, to find the school an object belongs to.
 _SCHOOL_PATHS = ("school_id", "case", "pupil", "traject", "plan", "talk")
@@ -15,10 +15,7 @@ def record_access(request, obj, action=AccessAction.VIEW, *, school=None) -> Acc
         raise ValueError(f"Unknown access action: {action!r}")
     user = request.user
     school_id = school.pk if school is not None else school_of(obj)
-    memberships = Membership.objects.filter(user=user)
-    if school_id is not None:
-        memberships = memberships.filter(school_id=school_id)
-    roles = ",".join(sorted(set(memberships.values_list("role", flat=True))))
+    roles = ",".join(sorted(roles_at(user, school_id)))
     return AccessRecord.objects.create(
         user=user,
         username=user.get_username(),

@@ -48,15 +48,35 @@ def _is_active(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
+def _memberships(user) -> list[tuple[str, int]]:
+    """(role, school id) of every membership of ``user``: one query, cached on the user."""
+    if not hasattr(user, "_access_memberships"):
+        user._access_memberships = list(
+            Membership.objects.filter(user=user).values_list("role", "school_id")
+        )
+    return user._access_memberships
+
+
+def roles_at(user, school_id: int | None) -> set[str]:
+    """The roles ``user`` holds at one school (at any, for ``None``), whether or not the
+    account is active: what the access log records of who read something."""
+    if not (user and user.is_authenticated):
+        return set()
+    return {role for role, school in _memberships(user) if school_id in (None, school)}
+
+
 def roles_of(user) -> set[str]:
-    """Every role ``user`` holds at any school (one query; cached on the user object)."""
+    """Every role ``user`` holds at any school."""
     if not _is_active(user):
         return set()
-    if not hasattr(user, "_access_roles"):
-        user._access_roles = set(
-            Membership.objects.filter(user=user).values_list("role", flat=True)
-        )
-    return user._access_roles
+    return {role for role, _school in _memberships(user)}
+
+
+def school_ids_of(user, roles=None) -> set[int]:
+    """The schools where ``user`` holds any role (one of ``roles``, if given)."""
+    if not _is_active(user):
+        return set()
+    return {school for role, school in _memberships(user) if roles is None or role in roles}
 
 
 def pages_for(user) -> set[str]:
@@ -149,11 +169,7 @@ def dossier_note_schools(user, pupil) -> set[int]:
     """
     if not _is_active(user):
         return set()
-    schools = set(
-        Membership.objects.filter(user=user, role__in=SCHOOL_WIDE_ROLES).values_list(
-            "school_id", flat=True
-        )
-    )
+    schools = {school for role, school in _memberships(user) if role in SCHOOL_WIDE_ROLES}
     if visible_pupils(user).filter(pk=pupil.pk).exists():
         schools.add(pupil.school_id)
     return schools
@@ -167,11 +183,7 @@ def acting_roles(user, case) -> set[str]:
     """The roles in which ``user`` may act on ``case``: empty if they may not see it."""
     if not _is_active(user):
         return set()
-    roles = set(
-        Membership.objects.filter(user=user, school_id=case.school_id).values_list(
-            "role", flat=True
-        )
-    )
+    roles = {role for role, school in _memberships(user) if school == case.school_id}
     if Role.TEACHER in roles and not _teaches_case(user, case):
         roles.discard(Role.TEACHER)
     roles.discard(Role.ADMIN)  # the beheerder manages data; they do not act on cases

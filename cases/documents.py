@@ -69,8 +69,27 @@ def static_file(url: str) -> Path | None:
             found = finders.find(path.as_posix().removeprefix(prefix))
         except SuspiciousFileOperation:  # "../" out of the static folders
             return None
+        if not found:
+            found = _unhashed(path.as_posix().removeprefix(prefix))
         if found:
             return Path(found).resolve()
+    return None
+
+
+def _unhashed(name: str) -> str | None:
+    """The source file of a hashed static name (``css/plan.55e7cbb9ba48.css``, what
+    ``{% static %}`` gives in production), looked up in the collectstatic manifest."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+
+    hashed_files = getattr(staticfiles_storage, "hashed_files", None)
+    if not hashed_files:
+        return None
+    for original, hashed in hashed_files.items():
+        if hashed == name:
+            try:
+                return finders.find(original)
+            except SuspiciousFileOperation:
+                return None
     return None
 
 

@@ -181,6 +181,13 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         verbose_name = _("casus")
         verbose_name_plural = _("casussen")
         ordering = ["-created_at"]
+        # The filters of the lists, the dashboard and its figures: school with stap, date
+        # of the signal or date of logging.
+        indexes = [
+            models.Index(fields=["school", "state"], name="case_school_state"),
+            models.Index(fields=["school", "-created_at"], name="case_school_created"),
+            models.Index(fields=["school", "signal_date"], name="case_school_signal_date"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["board", "reference"], name="case_unique_reference_per_board"
@@ -414,7 +421,21 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         return [cp.pupil for cp in self.case_pupils.all() if cp.role == role]
 
     def current_version(self, kind: str) -> "TalkVersion | None":
-        """The newest version of the latest talk of this kind held in the current cycle."""
+        """The newest version of the latest talk of this kind held in the current cycle.
+
+        Read from the case's talks and their versions when those were prefetched (the case
+        page asks this for every guard), else one query."""
+        talks = getattr(self, "_prefetched_objects_cache", {}).get("talks")
+        if talks is not None and all(
+            "versions" in getattr(t, "_prefetched_objects_cache", {}) for t in talks
+        ):
+            held = [
+                (t.created_at, v.number, v)
+                for t in talks
+                if t.kind == kind and t.cycle == self.cycle
+                for v in t.versions.all()
+            ]
+            return max(held, key=lambda row: row[:2])[2] if held else None
         return (
             TalkVersion.objects.filter(talk__case=self, talk__kind=kind, talk__cycle=self.cycle)
             .order_by("-talk__created_at", "-number")
@@ -492,6 +513,14 @@ class Talk(models.Model):
         verbose_name = _("gesprek")
         verbose_name_plural = _("gesprekken")
         ordering = ["created_at"]
+        # Te doen, the dashboard and the reminders look for planned talks by date.
+        indexes = [
+            models.Index(
+                fields=["planned_on"],
+                condition=Q(planned_on__isnull=False),
+                name="talk_planned_on",
+            )
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(cycle__gte=1), name="talk_cycle_positive"),
             models.CheckConstraint(
@@ -674,6 +703,8 @@ class Notification(models.Model):
         verbose_name = _("melding")
         verbose_name_plural = _("meldingen")
         ordering = ["-created_at"]
+        # The unread notifications of a user: start page, dashboard, case page.
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read")]
 
     def __str__(self) -> str:
         return self.message

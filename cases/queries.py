@@ -9,7 +9,16 @@ figures with one aggregate query each.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
@@ -31,23 +40,53 @@ from cases.models import (
     Talk,
     TalkVersion,
 )
+from cases.paging import CAP
 
 # Stappen in which the IB leads: the plan van aanpak and choosing the coaches.
 IB_LEAD_STATES = (State.ACTION_PLAN, State.COACHING)
 DUE_WITHIN_DAYS = 7
 
 
-def with_list_data(cases: QuerySet) -> QuerySet:
-    """Cases with what a list row shows: pupils with their class, and open planned talks."""
-    return cases.select_related("school").prefetch_related(
+def list_rows(cases: QuerySet) -> QuerySet:
+    """Cases with only the columns a list row shows (``_case_table.html``)."""
+    return cases.select_related("school").only(*LIST_COLUMNS)
+
+
+def _list_prefetches() -> list[Prefetch]:
+    return [
         Prefetch(
             "case_pupils",
-            queryset=CasePupil.objects.select_related("pupil__school_class").order_by(
-                "role", "pupil__last_name", "pupil__first_name"
-            ),
+            queryset=CasePupil.objects.select_related("pupil__school_class")
+            .only(
+                "case_id",
+                "role",
+                "pupil__first_name",
+                "pupil__last_name",
+                "pupil__school_class__name",
+            )
+            .order_by("role", "pupil__last_name", "pupil__first_name"),
         ),
-        Prefetch("talks", queryset=open_planned_talks(), to_attr="open_planned"),
-    )
+        Prefetch(
+            "talks",
+            queryset=open_planned_talks().only("case_id", "planned_on", "window_closes"),
+            to_attr="open_planned",
+        ),
+    ]
+
+
+def with_list_data(cases: QuerySet) -> QuerySet:
+    """Cases with what a list row shows, and nothing more: pupils with their class, and the
+    first open planned talk. Three queries for a page of rows, whatever its history."""
+    return list_rows(cases).prefetch_related(*_list_prefetches())
+
+
+def add_list_data(cases: list) -> None:
+    """``with_list_data`` for cases already fetched (several lists at once: two queries)."""
+    prefetch_related_objects(cases, *_list_prefetches())
+
+
+# The columns of a case a list row shows (``_case_table.html``).
+LIST_COLUMNS = ("reference", "state", "signal_date", "created_at", "cycle", "school__name")
 
 
 # The pupils beside a case reference in the lists of talks (``Case.pupils_short``): one query.
@@ -57,9 +96,24 @@ CASE_PUPILS = Prefetch("case__case_pupils", queryset=CasePupil.objects.select_re
 def open_planned_talks() -> QuerySet:
     """Planned talks of the current cycle of an open case that have no record yet."""
     return (
-        Talk.objects.filter(planned_on__isnull=False, versions__isnull=True, cycle=F("case__cycle"))
+        Talk.objects.filter(planned_on__isnull=False, cycle=F("case__cycle"))
+        .filter(~Exists(TalkVersion.objects.filter(talk=OuterRef("pk"))))
         .exclude(case__state__in=DONE_STATES)
         .order_by("planned_on", "pk")
+    )
+
+
+def talk_rows(talks: QuerySet) -> QuerySet:
+    """Planned talks with what a row of ``_todo_table.html`` shows: kind, date, case and its
+    school. Lists that show the pupils too prefetch ``CASE_PUPILS``."""
+    return talks.select_related("case", "case__school").only(
+        "kind",
+        "planned_on",
+        "window_closes",
+        "case_id",
+        "case__reference",
+        "case__state",
+        "case__school__name",
     )
 
 
@@ -92,22 +146,54 @@ def pupils_matching(user, text: str) -> QuerySet:
 
 @dataclass
 class Todo:
+    """Planned talks of the user's cases: the first ``CAP`` overdue and due ones, and how
+    many there are of each (counted in SQL)."""
+
     overdue: list
     due: list
+    overdue_count: int
+    due_count: int
 
 
-def todo_for(user, today: datetime.date | None = None, days: int = DUE_WITHIN_DAYS) -> Todo:
-    """Planned talks of the user's cases: overdue ones and those due in the coming days."""
+def todo_talks(user, today: datetime.date | None = None, days: int = DUE_WITHIN_DAYS) -> QuerySet:
+    """Open planned talks of the user's cases up to ``days`` from ``today`` (overdue too)."""
     today = today or timezone.localdate()
-    talks = list(
-        open_planned_talks()
-        .filter(case__in=involved_cases(user), planned_on__lte=today + datetime.timedelta(days))
-        .select_related("case", "case__school")
-        .prefetch_related(CASE_PUPILS)
+    return open_planned_talks().filter(
+        case__in=involved_cases(user), planned_on__lte=today + datetime.timedelta(days)
     )
+
+
+def todo_counts(user, today: datetime.date | None = None, *, school_wide: bool = False) -> dict:
+    """{"overdue": n, "due": n} of the user's own cases, and with ``school_wide`` also
+    {"school_overdue": n}, the overdue talks of every case they see: one aggregate query."""
+    today = today or timezone.localdate()
+    talks = open_planned_talks().filter(
+        case__in=visible_cases(user), planned_on__lte=today + datetime.timedelta(DUE_WITHIN_DAYS)
+    )
+    own = Q(case__in=involved_cases(user))
+    late = past_window(today)
+    figures = {
+        "overdue": Count("pk", filter=own & late),
+        "due": Count("pk", filter=own & ~late),
+    }
+    if school_wide:
+        figures["school_overdue"] = Count("pk", filter=late)
+    return talks.aggregate(**figures)
+
+
+def todo_for(user, today: datetime.date | None = None, cap: int = CAP) -> Todo:
+    """The Te doen lists, each capped at ``cap`` rows: three queries."""
+    today = today or timezone.localdate()
+    talks = talk_rows(todo_talks(user, today))
+    counts = todo_counts(user, today)
+    overdue = list(talks.filter(past_window(today))[:cap])
+    due = list(talks.exclude(past_window(today))[:cap])
+    prefetch_related_objects(overdue + due, CASE_PUPILS)  # one query for both lists
     return Todo(
-        overdue=[t for t in talks if t.is_overdue(today)],
-        due=[t for t in talks if not t.is_overdue(today)],
+        overdue=overdue,
+        due=due,
+        overdue_count=counts["overdue"],
+        due_count=counts["due"],
     )
 
 
@@ -123,33 +209,68 @@ class Filters:
     pupils: list[int] = field(default_factory=list)  # ids; cases of any of them
 
 
-def filtered_cases(user, filters: Filters) -> QuerySet:
-    cases = visible_cases(user)
+def filters_q(user, filters: Filters) -> Q:
+    """The dashboard filter as a condition on ``visible_cases(user)``."""
+    condition = Q()
     if filters.school_class is not None:
         in_class = CasePupil.objects.filter(pupil__school_class=filters.school_class)
-        cases = cases.filter(pk__in=in_class.values("case_id"))
+        condition &= Q(pk__in=in_class.values("case_id"))
     if filters.state:
-        cases = cases.filter(state=filters.state)
+        condition &= Q(state=filters.state)
     if filters.date_from:
-        cases = cases.filter(signal_date__gte=filters.date_from)
+        condition &= Q(signal_date__gte=filters.date_from)
     if filters.date_to:
-        cases = cases.filter(signal_date__lte=filters.date_to)
+        condition &= Q(signal_date__lte=filters.date_to)
     if filters.pupils:
         # Only pupils the user may see: an id of another pupil must not reveal their cases.
         pupils = visible_pupils(user).filter(pk__in=filters.pupils)
-        cases = cases.filter(pk__in=CasePupil.objects.filter(pupil__in=pupils).values("case_id"))
-    return cases
+        condition &= Q(pk__in=CasePupil.objects.filter(pupil__in=pupils).values("case_id"))
+    return condition
+
+
+def filtered_cases(user, filters: Filters) -> QuerySet:
+    return visible_cases(user).filter(filters_q(user, filters))
+
+
+def waiting_q(user) -> Q:
+    """The condition of ``waiting_for_ib`` on the visible cases (for figures in one query)."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).values("case_id")
+    return Q(state__in=OPEN_STATES) & (Q(state__in=IB_LEAD_STATES) | Q(pk__in=unread))
+
+
+@dataclass
+class Figures:
+    """The dashboard's figures, all from one aggregate query over the visible cases."""
+
+    total: int  # cases within the filter
+    waiting: int  # cases waiting for the IB (not filtered: the work queue)
+    per_state: list  # (state, label, number) for every open stap within the filter
+    per_place: dict  # chart data: signals per place within the filter
+
+
+def dashboard_figures(user, filters: Filters) -> Figures:
+    within = filters_q(user, filters)
+    found = visible_cases(user).aggregate(
+        total=Count("pk", filter=within),
+        waiting=Count("pk", filter=waiting_q(user)),
+        **{f"state_{s}": Count("pk", filter=within & Q(state=s)) for s in OPEN_STATES},
+        **{f"place_{p}": Count("pk", filter=within & Q(place=p)) for p in Place.values},
+    )
+    return Figures(
+        total=found["total"],
+        waiting=found["waiting"],
+        per_state=[(s, State(s).label, found[f"state_{s}"]) for s in OPEN_STATES],
+        per_place={
+            "label": _("Meldingen"),
+            "labels": [str(label) for _value, label in Place.choices],
+            "values": [found[f"place_{value}"] for value in Place.values],
+        },
+    )
 
 
 def waiting_for_ib(user) -> QuerySet:
     """Open cases where the IB leads now, or that the user was told about and has not opened."""
-    unread = Notification.objects.filter(user=user, read_at__isnull=True).values("case_id")
-    return (
-        visible_cases(user)
-        .filter(state__in=OPEN_STATES)
-        .filter(Q(state__in=IB_LEAD_STATES) | Q(pk__in=unread))
-        .order_by("created_at")
-    )
+    return visible_cases(user).filter(waiting_q(user)).order_by("created_at", "pk")
 
 
 def past_window(today: datetime.date) -> Q:
@@ -157,14 +278,10 @@ def past_window(today: datetime.date) -> Q:
     return Q(window_closes__lt=today) | Q(window_closes__isnull=True, planned_on__lt=today)
 
 
-def overdue_talks(user, today: datetime.date | None = None) -> list[Talk]:
+def overdue_talks(user, today: datetime.date | None = None) -> QuerySet:
+    """Open planned talks of every visible case past their window, oldest first."""
     today = today or timezone.localdate()
-    return list(
-        open_planned_talks()
-        .filter(case__in=visible_cases(user))
-        .filter(past_window(today))
-        .select_related("case", "case__school")
-    )
+    return open_planned_talks().filter(case__in=visible_cases(user)).filter(past_window(today))
 
 
 def counts_per_state(cases: QuerySet) -> list[tuple[str, str, int]]:
@@ -250,7 +367,10 @@ def case_timeline(case: Case) -> list[TimelineItem]:
             ),
         )
     ]
-    for change in StateChange.objects.filter(case=case).select_related("by"):
+    changes = _prefetched(case, "state_changes")
+    if changes is None:
+        changes = StateChange.objects.filter(case=case).select_related("by")
+    for change in changes:
         items.append(
             TimelineItem(
                 local(change.at).date(),
@@ -260,7 +380,10 @@ def case_timeline(case: Case) -> list[TimelineItem]:
                 " — ".join(filter(None, [_person(change.by), change.remark, change.rule_reason])),
             )
         )
-    for report in CaseReport.objects.filter(case=case).select_related("logged_by"):
+    reports = _prefetched(case, "reports")
+    if reports is None:
+        reports = CaseReport.objects.filter(case=case).select_related("logged_by")
+    for report in reports:
         items.append(
             TimelineItem(
                 report.signal_date,
@@ -271,8 +394,7 @@ def case_timeline(case: Case) -> list[TimelineItem]:
                 % {"name": _person(report.logged_by), "what": report.description},
             )
         )
-    versions = TalkVersion.objects.filter(talk__case=case).select_related("talk", "author")
-    for version in versions:
+    for version in _case_versions(case):
         items.append(
             TimelineItem(
                 version.held_on,
@@ -296,7 +418,7 @@ def case_timeline(case: Case) -> list[TimelineItem]:
                 + f"?gesprek={version.talk_id}",
             )
         )
-    for evidence in Evidence.objects.filter(case=case).select_related("uploaded_by"):
+    for evidence in case.evidence.all():
         items.append(
             TimelineItem(
                 local(evidence.uploaded_at).date(),
@@ -312,16 +434,63 @@ def case_timeline(case: Case) -> list[TimelineItem]:
     return sorted(items, key=lambda item: (item.on, item.at))
 
 
+def case_page_prefetches() -> list[Prefetch]:
+    """What the case page reads of a case, fetched with it: pupils, every talk with its
+    versions and their authors, evidence. A fixed number of queries, whatever the history;
+    the guards (``Case.current_version``) and the timeline read these too."""
+    return [
+        Prefetch(
+            "case_pupils",
+            queryset=CasePupil.objects.select_related("pupil__school_class").order_by("pk"),
+        ),
+        Prefetch(
+            "talks",
+            queryset=Talk.objects.order_by("created_at", "pk").prefetch_related(
+                Prefetch(
+                    "versions",
+                    queryset=TalkVersion.objects.select_related("author").order_by("number"),
+                )
+            ),
+        ),
+        Prefetch("evidence", queryset=Evidence.objects.select_related("uploaded_by")),
+        Prefetch(
+            "state_changes", queryset=StateChange.objects.select_related("by").order_by("at", "pk")
+        ),
+        Prefetch("reports", queryset=CaseReport.objects.select_related("logged_by")),
+    ]
+
+
+def _prefetched(case: Case, name: str) -> list | None:
+    """The rows of relation ``name`` fetched with the case (``case_page_prefetches``), or
+    None when they were not."""
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    return list(cache[name]) if name in cache else None
+
+
+def _case_versions(case: Case) -> list[TalkVersion]:
+    """Every talk version of ``case``, from its prefetched talks when it has them."""
+    if "talks" in getattr(case, "_prefetched_objects_cache", {}):
+        return [v for talk in case.talks.all() for v in talk.versions.all()]
+    return list(TalkVersion.objects.filter(talk__case=case).select_related("talk", "author"))
+
+
 def _person(user) -> str:
     return user.get_full_name() or user.username
 
 
-def earlier_cases(case: Case) -> list[CasePupil]:
-    """Other cases of this case's pupils at the same school, newest first (stap 2)."""
-    return list(
-        CasePupil.objects.filter(pupil__in=case.pupils.all(), case__school_id=case.school_id)
+def earlier_cases(case: Case, user=None) -> list[CasePupil]:
+    """Other cases of this case's pupils at the same school, newest first (stap 2); with
+    ``user``, each says whether they may open it (``visible``), in the same query."""
+    rows = (
+        CasePupil.objects.filter(
+            pupil__in=[cp.pupil_id for cp in case.case_pupils.all()],
+            case__school_id=case.school_id,
+        )
         .exclude(case=case)
         .select_related("pupil", "case")
         .annotate(had_no_blame=Count("case__traject"))
         .order_by("-case__created_at", "pupil__last_name")
     )
+    if user is not None:
+        rows = rows.annotate(visible=Exists(visible_cases(user).filter(pk=OuterRef("case_id"))))
+    return list(rows)

@@ -7,12 +7,9 @@ them set ``Case.state`` or write history rows themselves.
 import datetime
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,6 +34,7 @@ from cases.models import (
 from cases.signs import WARNING_SIGN_SLUGS
 from cases.steps import ANYTIME_TALKS, TALKS_BY_STATE
 from cases.talks import TalkKind, missing_answers, questions_for
+from cases.tasks import enqueue_after_commit, send_notification_mail
 from schools.models import Guardian, Membership, Role
 
 TRANSITION_NAMES = (
@@ -790,19 +788,14 @@ def attendance_problems(case: Case, kind: str, pupils, guardians) -> list[str]:
 
 
 def notify(user, case: Case, message: str) -> Notification:
-    """Tell a staff member about a case, in the app and by e-mail. Never names a pupil."""
+    """Tell a staff member about a case, in the app and by e-mail. Never names a pupil.
+
+    The e-mail is a task (``cases.tasks``) that goes with the transaction: sent after the
+    commit, tried again when the mail server fails, and logged when it gives up."""
+    limit = Notification._meta.get_field("message").max_length
+    if len(message) > limit:  # e.g. a long list of open cases; the case page has it all
+        message = message[: limit - 1] + "…"
     notification = Notification.objects.create(user=user, case=case, message=message)
     if user.email:
-        link = settings.SITE_URL + reverse("cases:detail", args=[case.pk])
-
-        def send():
-            send_mail(
-                _("Pestprotocol: casus %(ref)s") % {"ref": case.reference},
-                f"{message}\n\n{link}",
-                None,
-                [user.email],
-                fail_silently=True,
-            )
-
-        transaction.on_commit(send)
+        enqueue_after_commit(send_notification_mail, notification.pk)
     return notification

@@ -7,18 +7,19 @@ user may not see) and changes them only through ``cases.services``.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import record_access
 from cases import hooks, printables, queries, routing, services
-from cases.access import may_open, pages_for, visible_cases, visible_pupils
+from cases.access import may_open, pages_for, school_ids_of, visible_cases, visible_pupils
 from cases.evidence import evidence_number, evidence_store
 from cases.forms import (
     AddPupilForm,
@@ -33,7 +34,15 @@ from cases.forms import (
     record_ids,
 )
 from cases.guidance import DECISION_AID, DIGITAL_ADVICE, OUTSIDE_HELP_CONTACTS, TALK_GUIDANCE
-from cases.models import OPEN_STATES, CasePupil, Evidence, Notification, State, StateChange
+from cases.models import (
+    DONE_STATES,
+    OPEN_STATES,
+    CasePupil,
+    Evidence,
+    Notification,
+    State,
+)
+from cases.paging import CAP, page_of
 from cases.rules import CASE_WORKERS
 from cases.signs import WARNING_SIGNS
 from cases.steps import (
@@ -69,61 +78,138 @@ def _refused(request, error) -> None:
 
 @login_required
 def start(request):
-    """The start page: what this person's job asks of them today."""
-    pages = pages_for(request.user)
-    open_cases = queries.involved_cases(request.user).filter(state__in=OPEN_STATES)
+    """The start page: what this person's job asks of them today, as figures and short
+    lists (at most ``CAP`` rows each) that link to their full lists."""
+    user = request.user
+    pages = pages_for(user)
     context = {
         "pages": pages,
         "works_on_cases": "cases" in pages,
         "today": timezone.localdate(),
-        "todo": queries.todo_for(request.user),
         # What the other apps ask of this person (a No Blame preparation request, ...).
-        "todo_extra": hooks.ask_all("todo", request.user),
-        "notifications": Notification.objects.filter(user=request.user, read_at__isnull=True)
+        "todo_extra": hooks.ask_all("todo", user),
+        "notifications": Notification.objects.filter(user=user, read_at__isnull=True)
         .select_related("case", "case__school")
-        .prefetch_related("case__case_pupils__pupil")
-        .order_by("-created_at")[:10],
-        "my_cases": queries.with_list_data(open_cases.order_by("-created_at"))[:10],
+        .prefetch_related(queries.CASE_PUPILS)
+        .only(
+            "message",
+            "created_at",
+            "case_id",
+            "case__reference",
+            "case__state",
+            "case__school__name",
+        )
+        .order_by("-created_at")[:CAP],
     }
+    if "todo" in pages or "dashboard" in pages:
+        counts = queries.todo_counts(user, school_wide="dashboard" in pages)
+        context["todo_counts"] = counts
+        context["overdue_count"] = counts.get("school_overdue", 0)
+    if "cases" in pages:
+        open_cases = queries.involved_cases(user).filter(state__in=OPEN_STATES)
+        context["my_cases"] = queries.with_list_data(open_cases.order_by("-created_at"))[:CAP]
+        context["show_school"] = len(school_ids_of(user)) > 1
     if "dashboard" in pages:
-        context["waiting_count"] = queries.waiting_for_ib(request.user).count()
-        context["overdue_count"] = len(queries.overdue_talks(request.user))
+        context["waiting_count"] = queries.waiting_for_ib(user).count()
     if "support_groups" in pages:
-        context["support_group_cases"] = queries.with_list_data(
-            visible_cases(request.user)
-            .filter(state=State.SUPPORT_GROUP)
-            .select_related("traject")
-            .order_by("created_at")
+        running = visible_cases(user).filter(state=State.SUPPORT_GROUP)
+        context["support_group_count"] = running.count()
+        context["support_group_cases"] = (
+            running.select_related("school", "traject")
+            .only("reference", "state", "school__name", "traject__state", "traject__round")
+            .order_by("created_at")[:CAP]
         )
     return render(request, "cases/start.html", context)
 
 
+# The tabs of the case list by the value of ``toon``; "wacht" only for who has the dashboard.
+LIST_TABS = {
+    "open": _lazy("Open"),
+    "wacht": _lazy("Wacht op mij"),
+    "afgesloten": _lazy("Afgesloten"),
+}
+
+
 @login_required
 def case_list(request):
-    cases = queries.with_list_data(visible_cases(request.user).order_by("-created_at"))
-    cases = list(cases)
+    """The cases the user may see, a page at a time: the open ones, the closed ones, or
+    (for the intern begeleider, smw and directie) the ones waiting for them."""
+    user = request.user
+    cases = visible_cases(user)
+    tabs = dict(LIST_TABS)
+    figures = {
+        "open": Count("pk", filter=Q(state__in=OPEN_STATES)),
+        "afgesloten": Count("pk", filter=Q(state__in=DONE_STATES)),
+    }
+    if may_open(user, "dashboard"):
+        figures["wacht"] = Count("pk", filter=queries.waiting_q(user))
+    else:
+        del tabs["wacht"]
+    counts = cases.aggregate(**figures)
+    shown = request.GET.get("toon", "open")
+    if shown not in tabs:
+        shown = "open"
+    if shown == "wacht":
+        rows = queries.waiting_for_ib(user)
+    else:
+        # Closed and withdrawn: no open work, each says which in its stap column.
+        rows = cases.filter(state__in=OPEN_STATES if shown == "open" else DONE_STATES)
+        rows = rows.order_by("-created_at", "-pk")
+    page = page_of(
+        request,
+        queries.with_list_data(rows),
+        query=f"toon={shown}",
+        count=counts[shown],
+    )
     return render(
         request,
         "cases/case_list.html",
         {
-            "teacher_only": not may_open(request.user, "all_cases"),
-            "may_signal": may_open(request.user, "signal"),
+            "teacher_only": not may_open(user, "all_cases"),
+            "may_signal": may_open(user, "signal"),
             "today": timezone.localdate(),
-            "open_cases": [c for c in cases if c.state in OPEN_STATES],
-            "closed_cases": [c for c in cases if c.state not in OPEN_STATES],
+            "tabs": [(key, label, counts[key]) for key, label in tabs.items()],
+            "shown": shown,
+            "page": page,
+            "show_school": len(school_ids_of(user)) > 1,
         },
     )
 
 
+# The full lists behind the capped lists of Te doen: (value of ``lijst``, title).
+TODO_LISTS = {"te-laat": _lazy("Te laat"), "komend": _lazy("De komende dagen")}
+
+
 @login_required
 def todo(request):
+    """Planned talks of the user's cases: the first few overdue and due ones, or one of
+    those lists in full, a page at a time (``?lijst=te-laat`` or ``komend``)."""
+    today = timezone.localdate()
+    wanted = request.GET.get("lijst")
+    if wanted in TODO_LISTS:
+        talks = queries.talk_rows(queries.todo_talks(request.user, today)).prefetch_related(
+            queries.CASE_PUPILS
+        )
+        if wanted == "te-laat":
+            talks = talks.filter(queries.past_window(today))
+        else:
+            talks = talks.exclude(queries.past_window(today))
+        return render(
+            request,
+            "cases/todo_list.html",
+            {
+                "title": TODO_LISTS[wanted],
+                "page": page_of(request, talks, query=f"lijst={wanted}"),
+                "today": today,
+            },
+        )
     return render(
         request,
         "cases/todo.html",
         {
-            "todo": queries.todo_for(request.user),
+            "todo": queries.todo_for(request.user, today),
             "todo_extra": hooks.ask_all("todo", request.user),
-            "today": timezone.localdate(),
+            "today": today,
         },
     )
 
@@ -131,49 +217,80 @@ def todo(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def dashboard(request):
-    """The IB's overview: action lists, figures per stap, two charts and a filtered list.
+    """The IB's work queue: what waits for them and what is overdue (the first few of each,
+    linked to the full lists), figures per stap, two charts and a filtered, paged list.
 
     The filter form is POSTed: a pupil's name stays in the request body, and the redirect
     puts the filter in the URL with the pupils as ids (so it can be paged and bookmarked).
+    ``?lijst=te-laat`` shows every overdue talk, a page at a time.
     """
-    if not may_open(request.user, "dashboard"):
+    user = request.user
+    if not may_open(user, "dashboard"):
         raise PermissionDenied(
             _("Het overzicht is er voor de intern begeleider, de smw en de directie.")
         )
+    today = timezone.localdate()
+    if request.method == "GET" and request.GET.get("lijst") == "te-laat":
+        talks = queries.talk_rows(queries.overdue_talks(user, today)).prefetch_related(
+            queries.CASE_PUPILS
+        )
+        return render(
+            request,
+            "cases/todo_list.html",
+            {
+                "title": _("Te late gesprekken"),
+                "page": page_of(request, talks, query="lijst=te-laat"),
+                "today": today,
+                "back": (reverse("cases:dashboard"), _("Terug naar het overzicht")),
+            },
+        )
     if request.method == "POST":
-        form = DashboardFilterForm(request.POST, user=request.user)
+        form = DashboardFilterForm(request.POST, user=user)
         if form.is_valid():
             query = form.query_string()
             # Straight to the results: below the charts they are a long scroll away.
             url = reverse("cases:dashboard") + (f"?{query}" if query else "")
             return redirect(url + "#results-title")
     else:
-        form = DashboardFilterForm.from_url(request.GET, user=request.user)
+        form = DashboardFilterForm.from_url(request.GET, user=user)
     valid = form.is_valid()
     filters = form.filters() if valid else queries.Filters()
-    cases = queries.filtered_cases(request.user, filters)
+    cases = queries.filtered_cases(user, filters)
+    figures = queries.dashboard_figures(user, filters)
     per_month = queries.signals_per_month(cases, filters.date_from, filters.date_to)
-    per_place = queries.signals_per_place(cases)
-    page = Paginator(queries.with_list_data(cases.order_by("-created_at")), 25).get_page(
-        request.GET.get("pagina")
+    # The pages keep a valid filter from the URL; a POSTed name never goes in a link.
+    query = form.query_string() if valid and request.method == "GET" else ""
+    page = page_of(
+        request,
+        queries.list_rows(cases.order_by("-created_at", "-pk")),
+        query=query,
+        count=figures.total,
     )
+    waiting = list(queries.list_rows(queries.waiting_for_ib(user))[:CAP])
+    # One round of related rows for both lists.
+    queries.add_list_data([*waiting, *page.object_list])
     return render(
         request,
         "cases/dashboard.html",
         {
             "form": form,
             "chosen_pupils": form.chosen_pupils(),
-            "waiting": queries.with_list_data(queries.waiting_for_ib(request.user)),
-            "overdue": queries.overdue_talks(request.user),
-            "counts": queries.counts_per_state(cases),
+            "waiting_count": figures.waiting,
+            "overdue_count": queries.overdue_talks(user, today).count(),
+            "waiting": waiting,
+            "overdue": queries.talk_rows(queries.overdue_talks(user, today))[:CAP],
+            "counts": figures.per_state,
+            "open_total": sum(n for _state, _label, n in figures.per_state),
             "per_month": per_month,
             "per_month_rows": zip(per_month["labels"], per_month["values"], strict=True),
-            "per_place": per_place,
-            "per_place_rows": zip(per_place["labels"], per_place["values"], strict=True),
-            "today": timezone.localdate(),
+            "per_place": figures.per_place,
+            "per_place_rows": zip(
+                figures.per_place["labels"], figures.per_place["values"], strict=True
+            ),
+            "today": today,
             "page": page,
-            # The pages keep a valid filter from the URL; a POSTed name never goes in a link.
-            "query": form.query_string() if valid and request.method == "GET" else "",
+            "query": query,
+            "show_school": len(school_ids_of(user)) > 1,
         },
     )
 
@@ -257,6 +374,8 @@ def _open_case_choice(request, form):
     wanted = record_ids([request.POST.get("add_to", "")])
     if wanted:
         target = next((c for c in visible if c.pk in wanted), None)
+        if target is not None:  # the list row holds only what a row shows: the whole case
+            target = visible_cases(request.user).get(pk=target.pk)
         if target is None:
             form.add_error(None, _("Kies een open casus om de melding aan toe te voegen."))
             return {"open_cases": visible, "hidden_open_case": len(visible) < already.count()}
@@ -347,28 +466,41 @@ def _with_holidays(case, talks: list) -> list:
 
 @login_required
 def case_detail(request, pk):
-    case = _case_for(
-        request,
-        pk,
-        "logged_by",
-        "responsible_teacher",
-        "ib",
-        "smw",
-        "coach_bully",
-        "coach_victim",
-        "coach_group",
+    case = get_object_or_404(
+        visible_cases(request.user)
+        .select_related(
+            "school",
+            "logged_by",
+            "responsible_teacher",
+            "ib",
+            "smw",
+            "coach_bully",
+            "coach_victim",
+            "coach_group",
+            "traject",  # the No Blame panel's (noblame's reverse one-to-one), if any
+        )
+        .prefetch_related(*queries.case_page_prefetches())
+        .annotate(
+            unread=Exists(
+                Notification.objects.filter(
+                    user=request.user, case=OuterRef("pk"), read_at__isnull=True
+                )
+            )
+        ),
+        pk=pk,
     )
     record_access(request, case, "view")
     user = request.user
-    Notification.objects.filter(user=user, case=case, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    if case.unread:
+        Notification.objects.filter(user=user, case=case, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
     transitions = [
         (name, transition_label(name, case.state), problems)
         for name, problems in services.available_transitions(case, user)
     ]
-    case_pupils = case.case_pupils.select_related("pupil", "pupil__school_class")
-    talks = list(case.talks.filter(cycle=case.cycle).prefetch_related("versions"))
+    case_pupils = case.case_pupils.all()
+    talks = [t for t in case.talks.all() if t.cycle == case.cycle]
     context = {
         "case": case,
         "case_panels": hooks.case_panels(),
@@ -392,12 +524,8 @@ def case_detail(request, pk):
     }
     if case.state == State.ASSESSMENT:
         context["decision_aid"] = DECISION_AID
-        context["earlier"] = queries.earlier_cases(case)
-        context["earlier_visible"] = set(
-            visible_cases(user)
-            .filter(pk__in=[cp.case_id for cp in context["earlier"]])
-            .values_list("pk", flat=True)
-        )
+        context["earlier"] = queries.earlier_cases(case, user)
+        context["earlier_visible"] = {cp.case_id for cp in context["earlier"] if cp.visible}
     context.update(_across_cases(case))
     if services.ADD_EVIDENCE.allows(case, user):
         context["evidence_form"] = EvidenceForm()
@@ -418,19 +546,16 @@ def _across_cases(case) -> dict:
     """What the protocol's rules across cases show on the case page: which rule sent the
     case here and why, the recurrences of its bullies (and the advice for outside help
     still to give), a victim's third case, later reports, digital-bullying advice."""
-    decided = (
-        StateChange.objects.filter(case=case)
-        .exclude(rule="")
-        .select_related("by")
-        .order_by("-at", "-pk")
-        .first()
+    # History rows, talks and reports come with the case (queries.case_page_prefetches).
+    decided = max(
+        (change for change in case.state_changes.all() if change.rule),
+        key=lambda change: (change.at, change.pk),
+        default=None,
     )
     recurrences = list(
         case.recurrences.filter(cycle=case.cycle).select_related("pupil", "earlier_case")
     )
-    outside_help_talks = list(
-        case.talks.filter(kind=TalkKind.OUTSIDE_HELP_VICTIM).prefetch_related("versions")
-    )
+    outside_help_talks = [t for t in case.talks.all() if t.kind == TalkKind.OUTSIDE_HELP_VICTIM]
     return {
         "decided": decided,
         "decided_title": routing.RULES.get(decided.rule, "") if decided else "",
@@ -438,7 +563,7 @@ def _across_cases(case) -> dict:
         "advice_due": [r for r in recurrences if r.needs_outside_help_advice],
         "outside_help_talks": outside_help_talks,
         "outside_help_contacts": OUTSIDE_HELP_CONTACTS if outside_help_talks else (),
-        "reports": list(case.reports.select_related("logged_by")),
+        "reports": list(case.reports.all()),
         "digital_advice": DIGITAL_ADVICE if case.is_digital else (),
         "printables": printables.PRINTABLES,
     }

@@ -18,12 +18,13 @@ import string
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases.documents import render_pdf
-from cases.models import Case, CasePupil, TalkVersion
+from cases.models import Case, CasePupil, StateChange, Talk, TalkVersion
 from cases.talks import QUESTIONS, TalkKind
 from dossier.models import DossierEntry
 
@@ -145,10 +146,29 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
     names of other pupils already replaced by letters."""
     school = school or pupil.school
     pseudonyms = Pseudonyms(pupil)
+    # Everything in one round of queries, however long the history: the cases with their
+    # pupils, every talk with every version (and who was there), the history rows.
+    versions = TalkVersion.objects.select_related("author").prefetch_related(
+        "staff", "pupils", "guardians"
+    )
     cases = list(
         Case.objects.filter(case_pupils__pupil=pupil, school=school)
         .select_related("school")
-        .prefetch_related("case_pupils__pupil")
+        .prefetch_related(
+            Prefetch(
+                "case_pupils", queryset=CasePupil.objects.select_related("pupil").order_by("pk")
+            ),
+            Prefetch(
+                "talks",
+                queryset=Talk.objects.order_by("created_at", "pk").prefetch_related(
+                    Prefetch("versions", queryset=versions.order_by("number"))
+                ),
+            ),
+            Prefetch(
+                "state_changes",
+                queryset=StateChange.objects.select_related("by").order_by("at", "pk"),
+            ),
+        )
         .order_by("created_at", "pk")
         .distinct()
     )
@@ -157,15 +177,12 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
     # only in the talks that go into this export.
     for case in cases:
         role = next(cp.role for cp in case.case_pupils.all() if cp.pupil_id == pupil.pk)
-        for cp in sorted(case.case_pupils.all(), key=lambda cp: cp.pk):
+        for cp in case.case_pupils.all():  # prefetched in pk order
             pseudonyms.add(cp.pupil)
-        versions = (
-            TalkVersion.objects.filter(talk__case=case)
-            .select_related("talk")
-            .prefetch_related("pupils", "guardians")
-        )
-        for version in versions:
-            if took_part(version, pupil, own_guardians, role):
+        for talk in case.talks.all():
+            for version in talk.versions.all():
+                if not took_part(version, pupil, own_guardians, role):
+                    continue
                 for other in version.pupils.all():
                     pseudonyms.add(other)
 
@@ -179,18 +196,14 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
         role = next(cp for cp in case.case_pupils.all() if cp.pupil_id == pupil.pk)
         others = [
             {"name": pseudonyms.name(cp.pupil), "role": cp.get_role_display()}
-            for cp in sorted(case.case_pupils.all(), key=lambda cp: cp.pk)
+            for cp in case.case_pupils.all()
             if cp.pupil_id != pupil.pk
         ]
         talks = []
         left_out = 0
-        for talk in case.talks.order_by("created_at", "pk"):
-            version = (
-                talk.versions.select_related("author")
-                .prefetch_related("staff", "pupils", "guardians")
-                .order_by("-number")
-                .first()
-            )
+        for talk in case.talks.all():
+            held = talk.versions.all()
+            version = held[len(held) - 1] if held else None  # the newest
             if version is None:
                 # Planned, not held: nobody took part yet, and its kind alone may tell
                 # about another family ("talk with the bully's parents").
@@ -222,7 +235,7 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
                 "by": _staff_name(change.by),
                 "remark": pseudonyms.scrub(change.remark),
             }
-            for change in case.state_changes.select_related("by").order_by("at", "pk")
+            for change in case.state_changes.all()
         ]
         sections.append(
             {

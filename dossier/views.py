@@ -18,12 +18,13 @@ from cases.access import (
     dossier_note_schools,
     dossier_pupils,
     dossier_schools,
+    school_ids_of,
     visible_cases,
 )
 from cases.models import Case
 from dossier.export import dossier_context, render_dossier_pdf
 from dossier.models import DossierEntry
-from schools.models import Membership, Pupil, School
+from schools.models import Pupil, School
 
 EXPORT_ROLES = PAGES["export"]
 
@@ -34,10 +35,10 @@ def export_school(user, pupil) -> School | None:
     pupil left). The current school first. A teacher, SMW or beheerder may not."""
     if not user.is_active:
         return None
-    schools = Membership.objects.filter(user=user, role__in=EXPORT_ROLES).values("school_id")
-    of_cases = Case.objects.filter(case_pupils__pupil=pupil).values("school_id")
-    if pupil.school_id in {row["school_id"] for row in schools}:
+    schools = school_ids_of(user, EXPORT_ROLES)
+    if pupil.school_id in schools:
         return pupil.school
+    of_cases = Case.objects.filter(case_pupils__pupil=pupil).values("school_id")
     return School.objects.filter(pk__in=schools).filter(pk__in=of_cases).order_by("pk").first()
 
 

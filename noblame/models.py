@@ -258,7 +258,10 @@ class Traject(ThreadSafeConcurrentTransitionMixin, models.Model):
     def preparation_list(self) -> list["Participant"]:
         """Everyone who must confirm they know the approach: the case's teacher and IB
         (unsaved until they confirm) and whoever the SMW added."""
-        rows = list(self.participants.select_related("user"))
+        if "participants" in getattr(self, "_prefetched_objects_cache", {}):
+            rows = list(self.participants.all())  # a list of trajects prefetched them
+        else:
+            rows = list(self.participants.select_related("user"))
         known = {p.user_id for p in rows}
         expected = [
             Participant(traject=self, user=user, role=role)

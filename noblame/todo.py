@@ -9,14 +9,14 @@ Two kinds of items, each with the case reference and never a pupil's name:
 
 import datetime
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.access import visible_cases
 from noblame import rules
-from noblame.models import Traject, TrajectState
+from noblame.models import Participant, Traject, TrajectState
 
 # The check-in is due from its date on; it shows in Te doen this many days before.
 CHECK_IN_SHOWN_DAYS_BEFORE = 7
@@ -34,6 +34,9 @@ def preparation_requests(user) -> list[Traject]:
             | Q(participants__user=user, case__school__memberships__user=user)
         )
         .select_related("case", "case__responsible_teacher", "case__ib")
+        .prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.select_related("user"))
+        )
         .distinct()
         .order_by("created_at", "pk")
     )

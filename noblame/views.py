@@ -8,7 +8,7 @@ Every view fetches the case through ``cases.access.visible_cases`` and answers
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,11 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from audit import record_access
-from cases import queries
+from cases import queries as case_queries
 from cases.access import visible_cases
 from cases.forms import record_ids
+from cases.paging import page_of
 from cases.uploads import stored_download
-from noblame import printables, rules, services
+from noblame import printables, queries, rules, services
 from noblame.defaults import MEETING_RULES, guidance_for
 from noblame.forms import (
     CheckInForm,
@@ -39,6 +40,7 @@ from noblame.forms import (
 )
 from noblame.models import (
     CASE_ROLE_TO_MEMBER,
+    CLOSED_STATES,
     Participant,
     SupportGroupMember,
     Traject,
@@ -157,26 +159,53 @@ def _back(traject, name="traject"):
 
 @login_required
 def traject_list(request):
-    """The trajects of every case the user may see: open ones first, by their next date."""
-    trajects = (
-        Traject.objects.filter(case__in=visible_cases(request.user))
-        .select_related("case", "case__school")
-        .prefetch_related("case__case_pupils__pupil")
+    """The trajects of every case the user may see, a page at a time: the running ones by
+    their next date (computed in SQL, see ``noblame.queries``), or the closed ones, newest
+    first."""
+    trajects = Traject.objects.filter(case__in=visible_cases(request.user))
+    counts = trajects.aggregate(
+        lopend=Count("pk", filter=~Q(state__in=CLOSED_STATES)),
+        afgesloten=Count("pk", filter=Q(state__in=CLOSED_STATES)),
     )
-    open_rows = sorted(
-        ((t, t.next_due()) for t in trajects if not t.is_closed),
-        key=lambda row: (row[1] is None, row[1][1] if row[1] else None, row[0].pk),
-    )
-    closed_rows = sorted(
-        ((t, None) for t in trajects if t.is_closed), key=lambda row: row[0].closed_at, reverse=True
-    )
+    shown = "afgesloten" if request.GET.get("toon") == "afgesloten" else "lopend"
+    if shown == "lopend":
+        # The order in SQL (only the next date), then the page's rows with what is due.
+        ordered = queries.by_next_due(trajects.exclude(state__in=CLOSED_STATES)).order_by(
+            F("next_on").asc(nulls_last=True), "pk"
+        )
+        page = page_of(
+            request, ordered.values_list("pk", flat=True), query="toon=lopend", count=counts[shown]
+        )
+        found = {t.pk: t for t in queries.with_next_due(_list_rows(trajects, page.object_list))}
+        rows = [(found[pk], queries.next_due(found[pk])) for pk in page.object_list]
+    else:
+        closed = trajects.filter(state__in=CLOSED_STATES).order_by("-closed_at", "-pk")
+        page = page_of(request, _list_rows(closed), query="toon=afgesloten", count=counts[shown])
+        rows = [(t, None) for t in page.object_list]
     return render(
         request,
         "noblame/traject_list.html",
         {
-            "sections": [(_("Lopende trajecten"), open_rows), (_("Afgesloten"), closed_rows)],
+            "tabs": [
+                ("lopend", _("Lopende trajecten"), counts["lopend"]),
+                ("afgesloten", _("Afgesloten"), counts["afgesloten"]),
+            ],
+            "shown": shown,
+            "page": page,
+            "rows": rows,
             "today": timezone.localdate(),
         },
+    )
+
+
+def _list_rows(trajects, pks=None):
+    """Trajects with only what a row of the list shows."""
+    if pks is not None:
+        trajects = trajects.filter(pk__in=list(pks))
+    return (
+        trajects.select_related("case", "case__school")
+        .only("state", "round", "closed_at", "case__reference", "case__state", "case__school__name")
+        .prefetch_related(case_queries.CASE_PUPILS)  # the pupils beside the reference
     )
 
 
@@ -344,7 +373,7 @@ def pick_search(request, pk):
         chosen = record_ids(request.POST.getlist("chosen_pupils"))
         pickable = services.pickable_pupils(traject, request.user)
         pupils = (
-            queries.pupils_matching(request.user, text)
+            case_queries.pupils_matching(request.user, text)
             .filter(pk__in=pickable.values("pk"))
             .exclude(pk__in=chosen)
             .select_related("school_class")

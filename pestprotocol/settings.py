@@ -7,6 +7,7 @@ secret key. Every variable is listed in the README.
 
 import datetime
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -119,10 +120,13 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "pestprotocol.wsgi.application"
 
+# Production keeps connections open for a minute (one per gunicorn worker) and checks a
+# kept connection before a request uses it, so a restarted PostgreSQL costs no error page.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", "") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "") or (0 if DEBUG else 60)),
+        conn_health_checks=True,
     )
 }
 
@@ -262,6 +266,88 @@ LOGGING = {
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
 
+
+# --- Production operation (issue 13): static files, media storage, background tasks,
+# request limits and logging. Kept in one block; the variables are in the README. -----------
+
+INSTALLED_APPS += ["django_tasks", "django_tasks_db", "backups"]
+# One line per request (user id, never a name), then the size limit, then whitenoise for
+# the static files, right after SecurityMiddleware as whitenoise asks.
+MIDDLEWARE.insert(0, "pestprotocol.operations.RequestLogMiddleware")
+MIDDLEWARE.insert(1, "pestprotocol.operations.RequestSizeLimitMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+)
+
+# Static files: in production compressed (gzip, brotli) with the content hash in the name,
+# served by whitenoise with a year's cache (needs `manage.py collectstatic`).
+# Media (signatures, scans, PDFs): through Django's storage API, a local folder by default,
+# an S3-compatible object store with MEDIA_STORAGE=s3 (django-storages; boto3 installed).
+_STATIC_BACKEND = (
+    "django.contrib.staticfiles.storage.StaticFilesStorage"
+    if DEBUG
+    else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "") or "local"
+if MEDIA_STORAGE == "local":
+    _MEDIA = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif MEDIA_STORAGE == "s3":
+    _MEDIA = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("S3_REGION") or None,
+            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("S3_PREFIX", ""),
+            # Private objects, never overwritten, fetched by the app (not by the browser).
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+    if not _MEDIA["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET.")
+else:
+    raise ImproperlyConfigured('MEDIA_STORAGE is "local" (default) or "s3".')
+STORAGES = {"default": _MEDIA, "staticfiles": {"BACKEND": _STATIC_BACKEND}}
+WHITENOISE_MAX_AGE = 365 * 24 * 3600  # hashed names change with the content
+if DEBUG:  # development serves from the source folders; no collectstatic folder needed
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+
+# Background work (django-tasks, Django's task API): e-mails, the plan PDF, the schedule.
+# Production stores tasks in the database (`manage.py db_worker` runs them); development
+# and the tests run them at once in the process. TASKS_BACKEND=database|immediate.
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "") or ("immediate" if DEBUG else "database")
+if TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured('TASKS_BACKEND is "database" or "immediate".')
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+# How often a failed e-mail or PDF task is tried in all, and the first wait between tries
+# (doubling each time).
+TASK_ATTEMPTS = int(os.environ.get("TASK_ATTEMPTS", "") or 5)
+TASK_RETRY_SECONDS = int(os.environ.get("TASK_RETRY_SECONDS", "") or 60)
+
+# E-mail to files (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "") or None
+
+# Requests: the largest body accepted (a 10 MB scan plus the form), refused with 413 before
+# the view reads it. nginx has the same limit (deploy/nginx/pestprotocol.conf).
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_MB", "") or 12) * 1024 * 1024
+
+# Logs: one JSON object per line in production (text in development) on stderr; the request
+# log names the user by id and the path without its query string, never a pupil.
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "") or ("text" if DEBUG else "json")
+LOGGING["formatters"] = {
+    "json": {"()": "pestprotocol.operations.JsonFormatter"},
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+}
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 
 # --- Accounts (issue 14): two-factor login, invitations, password reset, sessions ---------
 # Roles that must sign in with a second factor live in accounts/policy.py. The requirement

@@ -6,9 +6,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.views import LoginView
+from pestprotocol.operations import health
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:start"), name="home"),
+    # For the load balancer and monitoring: database and file store answer (no data).
+    path("gezond/", health, name="health"),
     path("inloggen/", LoginView.as_view(), name="login"),
     path("uitloggen/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

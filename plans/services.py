@@ -2,15 +2,17 @@
 
 Each service checks who may act and on which plan itself, saves atomically and leaves
 the change history. When every signatory signed, the plan locks: its coaches and planned
-talks go to the case, its PDF is stored once with its SHA-256, and ``plan_locked`` tells
-the dossier (which files an entry for every pupil of the case).
+talks go to the case; then a task stores its PDF once with its SHA-256 and ``plan_locked``
+tells the dossier (which files an entry for every pupil of the case).
 """
 
 import datetime
 import hashlib
+import logging
 from collections.abc import Iterable
 from pathlib import PurePath
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -18,12 +20,14 @@ from django.db.models import Max
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from cases import rules
 from cases import services as case_services
 from cases.access import can_see_case
 from cases.models import Case, CasePupil, State, Talk
-from cases.uploads import FilesWritten, files_with_rows
+from cases.tasks import retry_or_give_up
+from cases.uploads import files_with_rows
 from plans import content
 from plans.documents import render_plan_pdf
 from plans.files import scan_check, signature_check
@@ -38,8 +42,9 @@ from plans.models import (
 )
 from schools.models import Guardian, GuardianRelation, Membership
 
-# Sent inside the locking transaction with: plan, document (its PlanDocument), by.
+# Sent when the locked plan's PDF is filed (plan_file_pdf), with: plan, document, by.
 plan_locked = Signal()
+log = logging.getLogger("pestprotocol.tasks")
 
 # A plan is made in stap 4 and can get a new version until the case closes.
 PLAN_STATES = (
@@ -259,7 +264,7 @@ def plan_sign(signatory: PlanSignatory, *, by, signature: bytes | None = None) -
         signatory.recorded_by = by
         signatory.save(update_fields=["signature", "signed_at", "method", "recorded_by"])
         if plan.is_signed_by_all:
-            _plan_lock(plan, by, files)
+            _plan_lock(plan, by)
     return signatory
 
 
@@ -300,7 +305,7 @@ def plan_sign_paper(
             signatory.recorded_by = by
             signatory.save(update_fields=["signed_at", "method", "scan", "recorded_by"])
         if plan.is_signed_by_all:
-            _plan_lock(plan, by, files)
+            _plan_lock(plan, by)
     return scan
 
 
@@ -341,14 +346,14 @@ def plan_record_refusal(
         raise ValidationError(_("De datum van de weigering ligt in de toekomst."))
     if refused_on < timezone.localdate(signatory.plan.created_at):
         raise ValidationError(_("De datum van de weigering ligt voor de datum van dit plan."))
-    with files_with_rows() as files, transaction.atomic():
+    with transaction.atomic():
         plan = _signable(signatory)
         signatory.refused_on = refused_on
         signatory.refusal_reason = reason
         signatory.recorded_by = by
         signatory.save(update_fields=["refused_on", "refusal_reason", "recorded_by"])
         if plan.is_signed_by_all:
-            _plan_lock(plan, by, files)
+            _plan_lock(plan, by)
     return signatory
 
 
@@ -400,19 +405,53 @@ def parents_problems(case: Case, plan: ActionPlan) -> list[str]:
     return problems
 
 
-def _plan_lock(plan: ActionPlan, by, files: FilesWritten) -> None:
-    """Every signature is in: apply the plan to the case, lock it, file its PDF once
-    (through the signing service's ``files``, so a rollback removes it)."""
+def _plan_lock(plan: ActionPlan, by) -> None:
+    """Every signature is in: apply the plan to the case and lock it. Its PDF is a task
+    (``plans.tasks.file_plan_pdf``) written in this transaction: it runs after the commit
+    (at once in development and the tests) and is tried until the PDF is filed."""
     case = Case.objects.get(pk=plan.case_id)
     _plan_apply_coaches(plan, case)
     _plan_apply_talks(plan, case, by)
     plan.locked_at = timezone.now()
     plan.save(update_fields=["locked_at"])
-    pdf = render_plan_pdf(plan)
-    document = PlanDocument(plan=plan, size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest())
-    files.save(document.file, ContentFile(pdf), "plan.pdf")
-    document.save()
-    plan_locked.send(sender=ActionPlan, plan=plan, document=document, by=by)
+    file_plan_pdf.enqueue(plan.pk, by.pk)
+
+
+def plan_file_pdf(plan: ActionPlan, *, by) -> PlanDocument:
+    """File the PDF of a locked plan, once, with its SHA-256, then tell the dossier
+    (``plan_locked``). Running it again returns the filed document."""
+    with files_with_rows() as files, transaction.atomic():
+        plan = ActionPlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.locked_at is None:
+            raise ValidationError(_("Dit plan is nog niet door iedereen getekend."))
+        filed = PlanDocument.objects.filter(plan=plan).first()
+        if filed is not None:
+            return filed
+        pdf = render_plan_pdf(plan)
+        document = PlanDocument(plan=plan, size=len(pdf), sha256=hashlib.sha256(pdf).hexdigest())
+        files.save(document.file, ContentFile(pdf), "plan.pdf")
+        document.save()
+        plan_locked.send(sender=ActionPlan, plan=plan, document=document, by=by)
+    return document
+
+
+@task()
+def file_plan_pdf(plan_id: int, by_id: int | None, attempt: int = 1) -> str:
+    """Render and file the PDF of a locked plan (``plans.services.plan_file_pdf``)."""
+    plan = ActionPlan.objects.filter(pk=plan_id).first()
+    if plan is None:
+        return "plan gone"
+    by = User.objects.filter(pk=by_id).first() if by_id else None
+    if by is None:  # the safety net: whoever recorded the last signature locked it
+        last = plan.signatories.exclude(signed_at=None).order_by("-signed_at", "-pk").first()
+        by = last.recorded_by if last is not None else None
+    try:
+        document = plan_file_pdf(plan, by=by)
+    except Exception as error:
+        retry_or_give_up(file_plan_pdf, (plan_id, by_id), attempt, error, plan_id=plan_id)
+        raise  # this attempt counts as failed in the task results
+    log.info("plan pdf filed", extra={"plan_id": plan_id, "document_id": document.pk})
+    return "filed"
 
 
 def _plan_apply_coaches(plan: ActionPlan, case: Case) -> None:
@@ -504,10 +543,22 @@ def signed_problems(case: Case) -> list[str]:
     return problems
 
 
+def case_plans(case: Case) -> list[ActionPlan]:
+    """Every version of the case's plan, newest first, with signatories and document: read
+    once per case object, so the case page's panel and timeline share one fetch."""
+    if not hasattr(case, "_plan_versions"):
+        case._plan_versions = list(
+            case.plans.order_by("-version")
+            .prefetch_related("signatories")
+            .select_related("document")
+        )
+    return case._plan_versions
+
+
 def timeline_items(case: Case) -> list[dict]:
     """The plan's versions on the case page's timeline (``cases.queries.TimelineItem``)."""
     items = []
-    for plan in ActionPlan.objects.filter(case=case):
+    for plan in reversed(case_plans(case)):
         items.append(
             {
                 "on": timezone.localtime(plan.created_at).date(),

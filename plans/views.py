@@ -251,6 +251,11 @@ def plan_pdf(request, pk):
             filename=plan.pdf_filename(),
             content_type="application/pdf",
         )
+    elif plan.locked_at:  # signed by all; its PDF is being filed by the task worker
+        messages.info(
+            request, _("De PDF van het getekende plan wordt gemaakt; probeer het zo opnieuw.")
+        )
+        return redirect("plans:detail", pk=plan.pk)
     else:
         record_access(request, plan, "download")
         response = HttpResponse(render_plan_pdf(plan), content_type="application/pdf")

@@ -527,7 +527,15 @@ class Gunicorn:
             "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
             "DJANGO_LOG_LEVEL": "WARNING",
             "MEDIA_ROOT": self.media_root,
+            # Production serves hashed static names from collectstatic's manifest.
+            "STATIC_ROOT": str(self.log.parent / "static"),
         }
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
         command = [sys.executable, "-m", "gunicorn", "pestprotocol.wsgi:application"]
         command += ["--workers", str(WORKERS), "--worker-class", "sync"]
         command += ["--bind", f"{HOST}:{self.port}", "--timeout", str(WORKER_TIMEOUT)]

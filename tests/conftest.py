@@ -41,6 +41,10 @@ def pytest_collection_modifyitems(config, items):
         later = {id(i) for i in with_demo}
         items[:] = [i for i in items if id(i) not in later] + with_demo
     if connection.vendor == "postgresql":
+        only_sqlite = [i for i in items if "sqlite_only" in i.keywords]
+        if only_sqlite:
+            config.hook.pytest_deselected(items=only_sqlite)
+            items[:] = [i for i in items if "sqlite_only" not in i.keywords]
         return
     selected = [i for i in items if "postgres_only" not in i.keywords]
     deselected = [i for i in items if "postgres_only" in i.keywords]

@@ -33,6 +33,7 @@ SHOWS_NO_PUPIL_DATA = {
     "login": "the login form",
     "logout": "POST only: logs out and redirects",
     "set_language": "switches the language and redirects",
+    "health": "database and file store answer: ok or error, for monitoring",
     "audit:log": "the access log itself: usernames, object types and ids, never a pupil",
     # Overviews: a row per case (reference, pupils' names and part, stap) to find a
     # case by; opening the case, talk, plan or traject is the read that is recorded.

@@ -62,7 +62,8 @@ def test_the_lists_show_school_and_pupils_beside_the_reference(
     client.force_login(people["smw"])
 
     todo = client.get(reverse("cases:todo")).content.decode()
-    trajects = client.get(reverse("noblame:list")).content.decode()
+    # The case escalated to stap 4, so its traject is under the closed ones.
+    trajects = client.get(reverse("noblame:list") + "?toon=afgesloten").content.decode()
 
     assert case.pupils_short == "Sanne V., Daan J."
     assert f"{school.name} · Sanne V., Daan J." in todo

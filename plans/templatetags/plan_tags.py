@@ -10,9 +10,7 @@ register = template.Library()
 @register.inclusion_tag("plans/_panel_body.html", takes_context=True)
 def plan_panel(context, case):
     user = context["request"].user
-    versions = list(
-        case.plans.order_by("-version").prefetch_related("signatories").select_related("document")
-    )
+    versions = plan_services.case_plans(case)
     in_plan_stap = case.state in plan_services.PLAN_STATES
     latest = versions[0] if versions else None
     return {
