@@ -1,9 +1,12 @@
 """Who sees which case, and in which role someone acts on it: the one place that decides.
 
-- IB, SMW and director see every case of the schools where they hold that role.
+- IB, SMW, director and anti-pestcoördinator see every case of the schools where they hold
+  that role.
 - A teacher sees the cases of their school with a pupil of one of their classes,
   and the cases they are assigned to (responsible teacher, coach).
 - Nobody sees another school's cases; a deactivated account sees nothing.
+- The board (bestuur / kwaliteitszorg) sees no case and no pupil: only the anonymous figures
+  of every school of the boards where they hold that role (``report_schools``).
 """
 
 from django.apps import apps
@@ -11,7 +14,9 @@ from django.db.models import Q, QuerySet
 
 from schools.models import Membership, Pupil, Role, School, SchoolClass
 
-SCHOOL_WIDE_ROLES = (Role.IB, Role.SMW, Role.DIRECTOR)
+SCHOOL_WIDE_ROLES = (Role.IB, Role.SMW, Role.DIRECTOR, Role.COORDINATOR)
+# Who reads a school's year report (the anonymous figures of one school).
+REPORT_ROLES = (Role.IB, Role.DIRECTOR, Role.COORDINATOR)
 
 # Each part of the product and the roles (at any school) that open it. The menu, the start
 # page and the views ask ``may_open``; no template or view repeats a role rule.
@@ -25,8 +30,11 @@ PAGES = {
     "todo": (Role.TEACHER, Role.IB, Role.SMW),
     "access_log": (Role.DIRECTOR, Role.ADMIN),
     # The right-of-access export of a pupil's dossier, per school (``export_views``).
-    "export": (Role.IB, Role.DIRECTOR),
+    "export": (Role.IB, Role.DIRECTOR, Role.COORDINATOR),
     "beheer": (Role.ADMIN,),
+    # The year report of a school, and the board's figures of all its schools side by side.
+    "report": REPORT_ROLES,
+    "board_report": (Role.BOARD,),
 }
 
 
@@ -79,6 +87,23 @@ def pages_for(user) -> set[str]:
 
 def may_open(user, page: str) -> bool:
     return bool(roles_of(user) & set(PAGES[page]))
+
+
+def report_schools(user) -> QuerySet:
+    """Schools whose year report ``user`` reads: where they hold a report role."""
+    if not _is_active(user):
+        return School.objects.none()
+    own = Membership.objects.filter(user=user, role__in=REPORT_ROLES).values("school_id")
+    return School.objects.filter(pk__in=own)
+
+
+def board_schools(user) -> QuerySet:
+    """Schools whose figures the board role of ``user`` reads: every school of each board at
+    one of whose schools ``user`` holds the board role."""
+    if not _is_active(user):
+        return School.objects.none()
+    boards = Membership.objects.filter(user=user, role=Role.BOARD).values("school__board_id")
+    return School.objects.filter(board_id__in=boards)
 
 
 def visible_cases(user) -> QuerySet:

@@ -58,7 +58,8 @@ class StaffChoiceField(forms.ModelChoiceField):
 def school_staff(school):
     """Active staff who work with cases at ``school`` (the beheerder does not)."""
     working = Membership.objects.filter(
-        school=school, role__in=[Role.TEACHER, Role.IB, Role.SMW, Role.DIRECTOR]
+        school=school,
+        role__in=[Role.TEACHER, Role.IB, Role.SMW, Role.DIRECTOR, Role.COORDINATOR],
     )
     return (
         get_user_model()

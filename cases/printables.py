@@ -47,6 +47,8 @@ def render(kind: str, case) -> bytes:
         "title": str(title),
         "reference": case.reference,
         "school": case.school.name,
+        # The anti-pestcoördinator: the parents' named contact (Wet veiligheid op school).
+        "school_contacts": case.school.contact_names(),
         "advice": DIGITAL_ADVICE,
         "contacts": OUTSIDE_HELP_CONTACTS,
         "questions": REFLECTION_ASSIGNMENT,

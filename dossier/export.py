@@ -268,6 +268,7 @@ def dossier_context(pupil, *, school=None, today=None) -> dict:
         "sections": sections,
         "loose_entries": loose_entries,
         "has_others": bool(pseudonyms.letters),
+        "contacts": school.contact_names(),
     }
 
 

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "noblame",
     "plans",
     "dossier",
+    "reports",
     "auditlog",
     "audit",
     "axes",

@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("noblame.urls")),
     path("", include("plans.urls")),
     path("", include("dossier.urls")),
+    path("", include("reports.urls")),
 ]

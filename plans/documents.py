@@ -41,6 +41,9 @@ def plan_context(plan, *, signature_src) -> dict:
     ):
         if user is not None:
             staff.append({"role": label, "name": user.get_full_name() or user.username})
+    # The anti-pestcoördinator is the parents' named contact (Wet veiligheid op school).
+    for name in case.school.contact_names():
+        staff.append({"role": _("anti-pestcoördinator (aanspreekpunt voor ouders)"), "name": name})
     signatories = [
         {"signatory": s, "src": signature_src(s) if s.method == "screen" else None}
         for s in plan.signatories.select_related("scan", "recorded_by")

@@ -79,6 +79,13 @@ class School(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def contact_names(self) -> list[str]:
+        """The anti-pestcoördinator(s): the named contact for pupils and parents that the Wet
+        veiligheid op school requires; printed on what parents get."""
+        memberships = self.memberships.filter(role=Role.COORDINATOR, user__is_active=True)
+        users = [m.user for m in memberships.select_related("user").order_by("user__last_name")]
+        return [user.get_full_name() or user.username for user in users]
+
 
 class SchoolHoliday(models.Model):
     """A holiday of one school, when the school keeps its own list instead of its region's
@@ -250,6 +257,11 @@ class Role(models.TextChoices):
     SMW = "smw", _("schoolmaatschappelijk werker")
     DIRECTOR = "director", _("directie")
     ADMIN = "admin", _("beheerder")
+    # The anti-pestcoördinator the Wet veiligheid op school requires: the named contact for
+    # pupils and parents; sees the school's cases and owns its year report.
+    COORDINATOR = "coordinator", _("anti-pestcoördinator")
+    # The board's quality officer: figures across the board's schools, never a pupil or a case.
+    BOARD = "board", _("bestuur / kwaliteitszorg")
 
 
 class Membership(models.Model):

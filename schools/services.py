@@ -33,8 +33,9 @@ from schools.scope import (
     require_managed,
 )
 
-# Roles a beheerder may give at a school they manage.
-GRANTABLE_ROLES = (Role.TEACHER, Role.IB, Role.SMW, Role.DIRECTOR, Role.ADMIN)
+# Roles a beheerder may give at a school they manage. The board role is not among them: it
+# opens the figures of every school of the board, so the application manager gives it.
+GRANTABLE_ROLES = (Role.TEACHER, Role.IB, Role.SMW, Role.DIRECTOR, Role.COORDINATOR, Role.ADMIN)
 
 
 def _teachers_of(school) -> set[int]:
@@ -245,8 +246,11 @@ def staff_set_roles(account, *, by, school: School, roles) -> None:
         raise PermissionDenied(_("Het account van de applicatiebeheerder wijzigt u hier niet."))
     if account.pk == by.pk and Role.ADMIN not in roles:
         raise ValidationError(_("U kunt uw eigen beheerdersrol niet intrekken."))
+    # A role the beheerder may not give (the board's) is not theirs to take away either.
     current = set(
-        Membership.objects.filter(user=account, school=school).values_list("role", flat=True)
+        Membership.objects.filter(
+            user=account, school=school, role__in=GRANTABLE_ROLES
+        ).values_list("role", flat=True)
     )
     with transaction.atomic(), acting_as(by):
         for role in current - roles:

@@ -98,6 +98,7 @@ PAGES = [
     ("case page", "ib", "cases:detail", "case"),
     ("pupil dossier", "ib", ("dossier:pupil", "cases:dossier"), "pupil"),
     ("No Blame list", "ib", "noblame:list", None),
+    ("year report", "ib", "reports:school", None),
 ]
 PLAN_PDF_URL = ("plans:pdf", "cases:plan_pdf")
 LOGIN_URL = "login"

@@ -42,6 +42,13 @@ SHOWS_NO_PUPIL_DATA = {
     "cases:list": "overview of the cases the user may see",
     "cases:dashboard": "overview: figures, charts and a list of cases",
     "noblame:list": "overview of the trajects: case reference, school, phase, date",
+    # The year report: counts only (small ones hidden), never a pupil, a case or a text.
+    "reports:school": "anonymous figures of a school",
+    "reports:school_pdf": "anonymous figures of a school, as PDF",
+    "reports:school_csv": "anonymous figures of a school, as CSV",
+    "reports:board": "anonymous figures of the board's schools",
+    "reports:board_pdf": "anonymous figures of the board's schools, as PDF",
+    "reports:board_csv": "anonymous figures of the board's schools, as CSV",
     "cases:signal_new": "a blank form; the only pupils on it are the ones the user picks",
     # The picker of the signal form: names (and class) of pupils of the user's own
     # school as the user types, to choose from; no case, talk or dossier is read.

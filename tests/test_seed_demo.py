@@ -33,7 +33,18 @@ def test_second_run_changes_nothing(seeded):
 
 
 @pytest.mark.parametrize(
-    "username", ["leerkracht", "leerkracht2", "ib", "smw", "directie", "beheerder", "ib2"]
+    "username",
+    [
+        "leerkracht",
+        "leerkracht2",
+        "ib",
+        "smw",
+        "directie",
+        "beheerder",
+        "ib2",
+        "coordinator",
+        "bestuur",
+    ],
 )
 def test_demo_logins_work(seeded, username):
     # django-axes checks every attempt, so authenticate() needs the login request.

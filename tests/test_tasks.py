@@ -134,12 +134,18 @@ def test_the_plan_pdf_is_filed_by_the_worker_after_the_signatures_commit(
     assert plan.locked_at is not None
     assert not PlanDocument.objects.filter(plan=plan).exists()
     assert DBTaskResult.objects.filter(task_path="plans.services.file_plan_pdf").count() == 1
+    assert not DossierEntry.objects.filter(plan=plan).exists()
 
     worker()
 
     document = PlanDocument.objects.get(plan=plan)
     assert document.file.read().startswith(b"%PDF")
-    assert DossierEntry.objects.filter(plan=plan, text__contains=document.sha256).exists()
+    # The plan goes into the dossier of each pupil once its PDF is filed (the entry's
+    # text names no hash: that stays with the PDF, issue 15).
+    assert set(DossierEntry.objects.filter(plan=plan).values_list("pupil", flat=True)) == {
+        victim.pk,
+        bully.pk,
+    }
 
 
 def test_a_failed_pdf_is_filed_by_the_daily_safety_net(

@@ -52,6 +52,14 @@ JOBS = {
     },
     "directie": {"cases:start", "cases:dashboard", "cases:list", "cases:detail"},
     "ib2": {"cases:start", "cases:dashboard", "cases:detail"},
+    "coordinator": {
+        "cases:start",
+        "cases:dashboard",
+        "cases:list",
+        "cases:detail",
+        "reports:school",
+    },
+    "bestuur": {"cases:start", "reports:board"},
     "beheerder": {
         "cases:start",
         "schools:home",
@@ -71,6 +79,7 @@ NOT_FOR = {
     "leerkracht": {"cases:dashboard", "admin:index"},
     "directie": {"cases:signal_new", "admin:index"},
     "beheerder": {"cases:detail", "cases:signal_new", "admin:index"},
+    "bestuur": {"cases:detail", "dossier:pupil", "cases:dashboard", "reports:school"},
 }
 
 

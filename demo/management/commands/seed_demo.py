@@ -35,6 +35,7 @@ from cases import services
 from cases.models import Case, CasePupil, Place, ReporterKind, State
 from cases.talks import TalkKind
 from demo import across_cases as demo_across_cases
+from demo import history as demo_history
 from demo import plans as demo_plans
 from demo import trajects as demo_trajects
 from plans import services as plan_services
@@ -92,6 +93,9 @@ STAFF = {
     "beheerder": ("Karin", "Smeets", [("regenboog", Role.ADMIN)]),
     "leerkracht3": ("Hatice", "Aydin", [("kompas", Role.TEACHER)]),
     "ib2": ("Wendy", "Bosman", [("kompas", Role.IB)]),
+    "coordinator": ("Nadia", "El Idrissi", [("regenboog", Role.COORDINATOR)]),
+    # The board role at one school opens the figures of every school of the board.
+    "bestuur": ("Hans", "Brouwer", [("regenboog", Role.BOARD)]),
 }
 
 # --- names ------------------------------------------------------------------------------
@@ -778,6 +782,7 @@ class Command(BaseCommand):
         self._create_cases()
         demo_trajects.seed_trajects(board, today=self.today)
         demo_across_cases.seed_across_cases(board, today=self.today)
+        demo_history.seed_history(self.schools, self.users, today=self.today, origins=ORIGINS)
         return board
 
     def _create_staff(self) -> dict:
@@ -1338,6 +1343,12 @@ class Command(BaseCommand):
                 role += f" ({', '.join(c.name for c in groepen.order_by('name'))})"
             elif m.role == Role.ADMIN:
                 role += f" (beheer: {reverse('schools:home')})"
+            elif m.role == Role.COORDINATOR:
+                role += f" ({reverse('reports:school')})"
+            elif m.role == Role.BOARD:
+                role = f"bestuur ({reverse('reports:board')})"
+                out.write(f"{m.user.username:<16}  {role:<40}  {board.name}")
+                continue
             out.write(f"{m.user.username:<16}  {role:<40}  {m.school.name}")
         out.write(
             f"{APPLICATION_MANAGER:<16}  {'applicatiebeheer (' + reverse('admin:index') + ')':<40}"
