@@ -7,6 +7,9 @@ through the services): the report reads history, and only its shape matters here
 """
 
 import datetime
+import json
+import re
+from html import unescape
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -590,3 +593,68 @@ def test_a_withdrawn_signal_is_no_signal_of_the_year(world, school):
     report = year_report([school], YEAR, today=TODAY)
 
     assert report.tables["channel"].col_totals[0].value == 16
+
+
+# --- the charts get the table's figures, label by label -----------------------------------------
+
+_BLOCK = re.compile(r'<div class="row g-4 mb-4 report-block">(.*?)</table>', re.S)
+_CHART = re.compile(r'<script id="(chart-[\w-]+)" type="application/json">(.*?)</script>', re.S)
+_ROW = re.compile(r'<tr>\s*<th scope="row" class="fw-normal">(.*?)</th>(.*?)</tr>', re.S)
+_CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
+
+
+def _charts_and_tables(html: str) -> list[tuple[str, dict, list[tuple[str, list[str]]]]]:
+    """Per block of the page: the chart's JSON and the rows of the table beside it."""
+    found = []
+    for block in _BLOCK.findall(html):
+        chart = _CHART.search(block)
+        rows = [
+            (unescape(label), [unescape(cell) for cell in _CELL.findall(cells)])
+            for label, cells in _ROW.findall(block)
+        ]
+        if chart:
+            found.append((chart.group(1), json.loads(chart.group(2)), rows))
+    return found
+
+
+def _assert_chart_matches_table(data: dict, rows, columns: int) -> None:
+    assert data["labels"] == [label for label, _cells in rows]
+    assert len(data["datasets"]) == columns
+    for i, dataset in enumerate(data["datasets"]):
+        assert len(dataset["values"]) == len(rows)
+        for value, (label, cells) in zip(dataset["values"], rows, strict=True):
+            display = cells[i]
+            if display.isdigit():
+                assert value == int(display), (dataset["label"], label)
+            else:  # "< 5" or "≥ 5": no bar, so the chart cannot tell the count either
+                assert value is None, (dataset["label"], label, display)
+
+
+def test_the_school_charts_show_the_tables_figures_label_by_label(client, world, coordinator):
+    client.force_login(coordinator)
+
+    response = client.get(reverse("reports:school"), {"jaar": "2025-2026"})
+
+    charts = _charts_and_tables(response.content.decode())
+    keys = {key for key, _data, _rows in charts}
+    assert {"chart-channel", "chart-place", "chart-month"} <= keys
+    for _key, data, rows in charts:
+        _assert_chart_matches_table(data, rows, columns=1)
+    place = next(data for key, data, _rows in charts if key == "chart-place")
+    assert place["labels"][1] == "op het schoolplein"
+    assert place["labels"][5] == "online"
+    assert place["datasets"][0]["values"][0] == 8  # in de klas, as in the table
+    assert None in place["datasets"][0]["values"]  # the small ones get no bar
+
+
+def test_the_board_charts_show_each_school_and_all_together(client, world, board_user):
+    client.force_login(board_user)
+
+    response = client.get(reverse("reports:board"), {"jaar": "2025-2026"})
+
+    charts = _charts_and_tables(response.content.decode())
+    assert charts
+    for _key, data, rows in charts:
+        schools = len(rows[0][1]) - 1  # a column per school, then the total
+        _assert_chart_matches_table(data, rows, columns=schools + 1)
+        assert data["datasets"][-1]["label"] == "Alle scholen"
