@@ -444,7 +444,7 @@ def journey(top: Topology, data: dict, url: str):
         _text, forms = browser.page("/casussen/nieuw/")
         form = next(f for f in forms if "description" in [x[0] for x in f["fields"]])
         victim, bully = data["pupils"]
-        status, after, _h, body = browser.submit(
+        status, after, _h, _body = browser.submit(
             form,
             "/casussen/nieuw/",
             {
@@ -457,10 +457,13 @@ def journey(top: Topology, data: dict, url: str):
                 "separate_reason": "Rookproef: een aparte situatie.",
             },
         )
-        message = re.search(r"casus (\d{4}-\d+)", body.decode())
-        if status != 200 or not message or not after.endswith("/casussen/"):
+        # The teacher lands on the new case's page (issue 15).
+        landed = re.search(r"/casussen/(\d+)/$", after)
+        if status != 200 or not landed:
             fail(f"signal not saved: {status} {after}")
-        case_id = db_query(url, "SELECT id FROM cases_case WHERE reference = %s", message[1])[0][0]
+        case_id = int(landed[1])
+        if not db_query(url, "SELECT id FROM cases_case WHERE id = %s", case_id):
+            fail(f"signal not in the database: case {case_id}")
 
     with step("record a talk (stap 1, the victim talk)"):
         text, forms = browser.page(f"/casussen/{case_id}/")
@@ -473,7 +476,7 @@ def journey(top: Topology, data: dict, url: str):
         path = link[1].replace("&amp;", "&")
         _text, forms = browser.page(path)
         form = next(f for f in forms if any(x[0] == "held_on" for x in f["fields"]))
-        status, after, _h, body = browser.submit(
+        status, after, _h, _body = browser.submit(
             form, path, {"held_on": datetime.date.today().isoformat()}
         )
         talks = db_query(

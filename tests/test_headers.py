@@ -13,7 +13,13 @@ from tests.walk import new_case
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Rendered to PDF by WeasyPrint only, never served to a browser: CSP does not apply.
-PDF_ONLY = ("noblame/print/", "cases/print/", "dossier/export/", "plans/document")
+PDF_ONLY = (
+    "noblame/print/",
+    "cases/print/",
+    "dossier/export/",
+    "plans/document",
+    "reports/document",
+)
 
 
 def boom(request):
