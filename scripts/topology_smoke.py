@@ -562,7 +562,8 @@ def kill_one_app_server(top: Topology, url: str, browser: Browser, data: dict):
                 },
             )
             with lock:
-                if status == 200 and after.endswith("/casussen/"):
+                # Saved: the teacher lands on the new case's page.
+                if status == 200 and re.search(r"/casussen/\d+/$", after):
                     answered[marker] = True
                 else:
                     errors.append(status)

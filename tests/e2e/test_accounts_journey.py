@@ -66,7 +66,8 @@ def test_an_invited_ib_sets_a_password_and_an_app_and_reaches_the_start_page(
     expect(page.get_by_role("heading", name="Tweestapsverificatie instellen")).to_be_visible()
     qr = page.get_by_role("img", name="QR-code om de authenticator-app te koppelen")
     expect(qr).to_be_visible()
-    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    # decode() waits for the image to load and rejects when it cannot be shown.
+    assert qr.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     site.screenshot("accounts-setup")
     assert site.axe_violations() == []
     secret = page.locator("#totp-secret").inner_text()
