@@ -67,6 +67,8 @@ def test_two_records_of_one_follow_up_at_once_on_postgres_both_kept(traject, peo
             what_changed=text,
             how_now="Beter.",
             improved="yes",
+            # Held on the meeting's day, before the follow-up window opens.
+            early_reason="Op verzoek van de leerling eerder gesproken.",
         )
 
     results = run_together(record(people["smw"], "Eerste."), record(people["ib"], "Tweede."))
