@@ -107,24 +107,43 @@ def board_schools(user) -> QuerySet:
 
 
 def visible_cases(user) -> QuerySet:
-    Case, CasePupil = _model("Case"), _model("CasePupil")
+    Case = _model("Case")
 
     if not _is_active(user):
         return Case.objects.none()
-    memberships = Membership.objects.filter(user=user)
-    school_wide = memberships.filter(role__in=SCHOOL_WIDE_ROLES).values("school_id")
-    teaching = memberships.filter(role=Role.TEACHER).values("school_id")
-    own_class_cases = CasePupil.objects.filter(pupil__school_class__teachers=user).values("case_id")
-    assigned = (
-        Q(responsible_teacher=user)
-        | Q(coach_bully=user)
-        | Q(coach_victim=user)
-        | Q(coach_group=user)
+    return Case.objects.filter(visible_cases_q(user))
+
+
+def visible_cases_q(user, prefix: str = "") -> Q:
+    """The condition of ``visible_cases`` on a case, or (with ``prefix``, such as
+    ``"case__"``) on the case of a related row: a list of talks then filters on the joined
+    case, and the database can start from the talks' own index."""
+    if not _is_active(user):
+        return Q(**{f"{prefix}pk__in": []})
+    # The school ids as values (the memberships are read once per request), not as a
+    # subquery: the database then uses the indexes that start with the school.
+    school_wide = school_ids_of(user, SCHOOL_WIDE_ROLES)
+    teaching = school_ids_of(user, (Role.TEACHER,)) - school_wide
+    visible = Q(**{f"{prefix}school_id__in": sorted(school_wide)})
+    if teaching:
+        visible |= Q(**{f"{prefix}school_id__in": sorted(teaching)}) & _teaches_q(user, prefix)
+    return visible
+
+
+def _teaches_q(user, prefix: str = "") -> Q:
+    """A case with a pupil of one of ``user``'s classes, or ``user`` as its responsible
+    teacher or a coach (``_teaches_case`` in SQL)."""
+    own_class_cases = (
+        _model("CasePupil").objects.filter(pupil__school_class__teachers=user).values("case_id")
     )
-    return Case.objects.filter(
-        Q(school_id__in=school_wide)
-        | (Q(school_id__in=teaching) & (Q(pk__in=own_class_cases) | assigned))
-    )
+    teaches = Q(**{f"{prefix}pk__in": own_class_cases})
+    for field in TEACHING_FIELDS:
+        teaches |= Q(**{f"{prefix}{field}": user})
+    return teaches
+
+
+# The people on a case who teach it, whatever their classes (``_teaches_case``).
+TEACHING_FIELDS = ("responsible_teacher", "coach_bully", "coach_victim", "coach_group")
 
 
 def visible_pupils(user) -> QuerySet:
@@ -132,12 +151,13 @@ def visible_pupils(user) -> QuerySet:
     director every pupil of their schools."""
     if not _is_active(user):
         return Pupil.objects.none()
-    memberships = Membership.objects.filter(user=user)
-    school_wide = memberships.filter(role__in=SCHOOL_WIDE_ROLES).values("school_id")
-    own_classes = SchoolClass.objects.filter(
-        teachers=user, school__memberships__user=user, school__memberships__role=Role.TEACHER
-    ).values("pk")
-    return Pupil.objects.filter(Q(school_id__in=school_wide) | Q(school_class_id__in=own_classes))
+    school_wide = school_ids_of(user, SCHOOL_WIDE_ROLES)
+    teaching = school_ids_of(user, (Role.TEACHER,)) - school_wide
+    visible = Q(school_id__in=sorted(school_wide))
+    if teaching:
+        own_classes = SchoolClass.objects.filter(teachers=user, school_id__in=sorted(teaching))
+        visible |= Q(school_class_id__in=own_classes.values("pk"))
+    return Pupil.objects.filter(visible)
 
 
 def dossier_pupils(user) -> QuerySet:
@@ -179,6 +199,21 @@ def can_see_case(user, case) -> bool:
     return visible_cases(user).filter(pk=case.pk).exists()
 
 
+def acting_q(user, roles, prefix: str = "") -> Q:
+    """The condition "``user`` may act on the case in one of ``roles``" (``acting_roles``)
+    in SQL, on a case or (with ``prefix``) on the case of a related row: for lists that
+    count and cap in the database what ``Permission`` checks one case at a time."""
+    roles = set(roles) - {Role.ADMIN}
+    if not _is_active(user) or not roles:
+        return Q(**{f"{prefix}pk__in": []})
+    wide = school_ids_of(user, roles - {Role.TEACHER})
+    acting = Q(**{f"{prefix}school_id__in": sorted(wide)})
+    teaching = school_ids_of(user, (Role.TEACHER,)) - wide if Role.TEACHER in roles else set()
+    if teaching:
+        acting |= Q(**{f"{prefix}school_id__in": sorted(teaching)}) & _teaches_q(user, prefix)
+    return acting
+
+
 def acting_roles(user, case) -> set[str]:
     """The roles in which ``user`` may act on ``case``: empty if they may not see it."""
     if not _is_active(user):
@@ -191,11 +226,6 @@ def acting_roles(user, case) -> set[str]:
 
 
 def _teaches_case(user, case) -> bool:
-    if user.pk in {
-        case.responsible_teacher_id,
-        case.coach_bully_id,
-        case.coach_victim_id,
-        case.coach_group_id,
-    }:
+    if user.pk in {getattr(case, f"{field}_id") for field in TEACHING_FIELDS}:
         return True
     return case.case_pupils.filter(pupil__school_class__teachers=user).exists()

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, FSMField, transition
 
 from cases import hooks, routing, rules
+from cases.choices import ChoiceLabels
 from cases.fsm import ThreadSafeConcurrentTransitionMixin
 from cases.talks import TalkKind, missing_answers
 from schools.models import Guardian, Pupil, School
@@ -87,7 +88,7 @@ def _target_after_reopen(case: "Case") -> str:
     return _target_by_history(case)
 
 
-class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
+class Case(ThreadSafeConcurrentTransitionMixin, ChoiceLabels, models.Model):
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school")
     )
@@ -466,7 +467,7 @@ class Case(ThreadSafeConcurrentTransitionMixin, models.Model):
         return [str(line) for line in hooks.ask("no_blame_history", self, default=[])]
 
 
-class CasePupil(models.Model):
+class CasePupil(ChoiceLabels, models.Model):
     class Role(models.TextChoices):
         VICTIM = "victim", _("gepeste")
         BULLY = "bully", _("pester")
@@ -493,7 +494,7 @@ class CasePupil(models.Model):
         return f"{self.pupil} ({self.get_role_display()})"
 
 
-class Talk(models.Model):
+class Talk(ChoiceLabels, models.Model):
     """One protocol talk of a case, planned and/or held. Its content lives in versions."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="talks")
@@ -504,6 +505,10 @@ class Talk(models.Model):
     # reason; not held when it has closed is overdue. Empty: only the planned date counts.
     window_opens = models.DateField(_("termijn begint"), null=True, blank=True)
     window_closes = models.DateField(_("termijn eindigt"), null=True, blank=True)
+    # Whether the talk has a record (a version): set by ``services.talk_record`` with the
+    # first version, never unset (versions are kept). Te doen, the dashboard and the
+    # reminders look for planned talks without one, through the partial index below.
+    recorded = models.BooleanField(_("vastgelegd"), default=False, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -513,12 +518,13 @@ class Talk(models.Model):
         verbose_name = _("gesprek")
         verbose_name_plural = _("gesprekken")
         ordering = ["created_at"]
-        # Te doen, the dashboard and the reminders look for planned talks by date.
+        # Te doen, the dashboard and the reminders look for planned talks without a record
+        # by date: a few per open case, whatever the history.
         indexes = [
             models.Index(
                 fields=["planned_on"],
-                condition=Q(planned_on__isnull=False),
-                name="talk_planned_on",
+                condition=Q(planned_on__isnull=False, recorded=False),
+                name="talk_open_planned_on",
             )
         ]
         constraints = [
@@ -543,7 +549,7 @@ class Talk(models.Model):
         return self.due_by is not None and today > self.due_by
 
 
-class TalkVersion(models.Model):
+class TalkVersion(ChoiceLabels, models.Model):
     """What was said in a talk. An edit adds a version; earlier versions stay."""
 
     talk = models.ForeignKey(Talk, on_delete=models.PROTECT, related_name="versions")
@@ -579,7 +585,7 @@ class TalkVersion(models.Model):
         return f"{self.talk} v{self.number}"
 
 
-class StateChange(models.Model):
+class StateChange(ChoiceLabels, models.Model):
     """Append-only history: one row per fired transition."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="state_changes")
@@ -609,7 +615,7 @@ class StateChange(models.Model):
         return f"{self.case}: {self.source} → {self.target}"
 
 
-class Recurrence(models.Model):
+class Recurrence(ChoiceLabels, models.Model):
     """A herhaling: a pupil who already had a plan van aanpak as bully bullies again, found
     by reopening the old case or in a new case. Counted per pupil across all cases."""
 
@@ -659,7 +665,7 @@ class Recurrence(models.Model):
         return self.number >= 2
 
 
-class CaseReport(models.Model):
+class CaseReport(ChoiceLabels, models.Model):
     """A later signal about the same situation, added to an open case instead of opening
     a second one: a dated report on the case's timeline."""
 
@@ -688,7 +694,7 @@ class CaseReport(models.Model):
         return f"{self.case}: {self.signal_date}"
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     """A message to a staff member about a case. Never holds pupil names."""
 
     user = models.ForeignKey(
@@ -717,7 +723,7 @@ def evidence_path(instance, filename: str) -> str:
     return f"evidence/{instance.case.school_id}/{uuid.uuid4().hex}"
 
 
-class Evidence(models.Model):
+class Evidence(ChoiceLabels, models.Model):
     """A file kept with a case, e.g. screenshots of digital bullying. Served only through a
     view that checks who is asking; never from a public media URL."""
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases import hooks
-from cases.access import visible_cases, visible_pupils
+from cases.access import visible_cases, visible_cases_q, visible_pupils
 from cases.models import (
     DONE_STATES,
     OPEN_STATES,
@@ -96,8 +96,7 @@ CASE_PUPILS = Prefetch("case__case_pupils", queryset=CasePupil.objects.select_re
 def open_planned_talks() -> QuerySet:
     """Planned talks of the current cycle of an open case that have no record yet."""
     return (
-        Talk.objects.filter(planned_on__isnull=False, cycle=F("case__cycle"))
-        .filter(~Exists(TalkVersion.objects.filter(talk=OuterRef("pk"))))
+        Talk.objects.filter(planned_on__isnull=False, recorded=False, cycle=F("case__cycle"))
         .exclude(case__state__in=DONE_STATES)
         .order_by("planned_on", "pk")
     )
@@ -120,17 +119,29 @@ def talk_rows(talks: QuerySet) -> QuerySet:
 def involved_cases(user) -> QuerySet:
     """Visible cases in which ``user`` has a part: their pupils, logged by them, or named on
     the case as teacher, IB, SMW or coach."""
+    return visible_cases(user).filter(involved_q(user))
+
+
+def involved_q(user, prefix: str = "") -> Q:
+    """The condition of ``involved_cases`` beyond being visible, on a case or (with
+    ``prefix``) on the case of a related row."""
     own_class_cases = CasePupil.objects.filter(pupil__school_class__teachers=user).values("case_id")
-    return visible_cases(user).filter(
-        Q(pk__in=own_class_cases)
-        | Q(logged_by=user)
-        | Q(responsible_teacher=user)
-        | Q(ib=user)
-        | Q(smw=user)
-        | Q(coach_bully=user)
-        | Q(coach_victim=user)
-        | Q(coach_group=user)
-    )
+    involved = Q(**{f"{prefix}pk__in": own_class_cases})
+    for name in INVOLVED_FIELDS:
+        involved |= Q(**{f"{prefix}{name}": user})
+    return involved
+
+
+# The people named on a case (``involved_cases``).
+INVOLVED_FIELDS = (
+    "logged_by",
+    "responsible_teacher",
+    "ib",
+    "smw",
+    "coach_bully",
+    "coach_victim",
+    "coach_group",
+)
 
 
 def pupils_matching(user, text: str) -> QuerySet:
@@ -159,7 +170,9 @@ def todo_talks(user, today: datetime.date | None = None, days: int = DUE_WITHIN_
     """Open planned talks of the user's cases up to ``days`` from ``today`` (overdue too)."""
     today = today or timezone.localdate()
     return open_planned_talks().filter(
-        case__in=involved_cases(user), planned_on__lte=today + datetime.timedelta(days)
+        visible_cases_q(user, "case__"),
+        involved_q(user, "case__"),
+        planned_on__lte=today + datetime.timedelta(days),
     )
 
 
@@ -168,9 +181,10 @@ def todo_counts(user, today: datetime.date | None = None, *, school_wide: bool =
     {"school_overdue": n}, the overdue talks of every case they see: one aggregate query."""
     today = today or timezone.localdate()
     talks = open_planned_talks().filter(
-        case__in=visible_cases(user), planned_on__lte=today + datetime.timedelta(DUE_WITHIN_DAYS)
+        visible_cases_q(user, "case__"),
+        planned_on__lte=today + datetime.timedelta(DUE_WITHIN_DAYS),
     )
-    own = Q(case__in=involved_cases(user))
+    own = involved_q(user, "case__")
     late = past_window(today)
     figures = {
         "overdue": Count("pk", filter=own & late),
@@ -281,7 +295,7 @@ def past_window(today: datetime.date) -> Q:
 def overdue_talks(user, today: datetime.date | None = None) -> QuerySet:
     """Open planned talks of every visible case past their window, oldest first."""
     today = today or timezone.localdate()
-    return open_planned_talks().filter(case__in=visible_cases(user)).filter(past_window(today))
+    return open_planned_talks().filter(visible_cases_q(user, "case__")).filter(past_window(today))
 
 
 def counts_per_state(cases: QuerySet) -> list[tuple[str, str, int]]:

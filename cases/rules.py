@@ -187,7 +187,7 @@ NO_EARLIER_PLAN = Guard(_no_earlier_plan)
 
 def _victim_outside_help_held(case) -> list[str]:
     """A victim in a third case: the talk with the parents about outside help has an outcome."""
-    waiting = case.talks.filter(kind=TalkKind.OUTSIDE_HELP_VICTIM, versions=None).exists()
+    waiting = case.talks.filter(kind=TalkKind.OUTSIDE_HELP_VICTIM, recorded=False).exists()
     if not waiting:
         return []
     return [
@@ -256,7 +256,7 @@ COACHES_ASSIGNED = Guard(_coaches_assigned)
 def _planned_talks_done(case) -> list[str]:
     # The closing talk (stap 10) is planned too, but held after this step.
     open_talks = case.talks.filter(
-        cycle=case.cycle, planned_on__isnull=False, versions=None
+        cycle=case.cycle, planned_on__isnull=False, recorded=False
     ).exclude(kind="closing")
     return [
         _("Het geplande gesprek van %(date)s heeft nog geen uitkomst: %(talk)s.")

@@ -634,7 +634,7 @@ def _talk_fits(case: Case, kind: str, talk: Talk | None) -> bool:
     if talk is not None:
         return True
     return case.talks.filter(
-        kind=kind, cycle=case.cycle, planned_on__isnull=False, versions=None
+        kind=kind, cycle=case.cycle, planned_on__isnull=False, recorded=False
     ).exists()
 
 
@@ -693,7 +693,7 @@ def talk_record(
             raise ValidationError(absent)
         if talk is None:
             talk = (
-                case.talks.filter(kind=kind, cycle=case.cycle, versions=None)
+                case.talks.filter(kind=kind, cycle=case.cycle, recorded=False)
                 .order_by("planned_on", "pk")
                 .first()
             ) or Talk.objects.create(case=case, kind=kind, cycle=case.cycle, created_by=by)
@@ -713,6 +713,9 @@ def talk_record(
             early_reason=early_reason if windows.is_early(talk, held_on) else "",
             author=by,
         )
+        if not talk.recorded:
+            talk.recorded = True
+            talk.save(update_fields=["recorded"])
         version.staff.set(staff)
         version.pupils.set(pupils)
         version.guardians.set(guardians)

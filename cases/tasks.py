@@ -99,6 +99,15 @@ def daily_reminders() -> str:
     return run_command("send_reminders")
 
 
+@task()
+def refresh_query_statistics() -> str:
+    """Fresh statistics for the query planner (``ANALYZE``), once a day."""
+    from pestprotocol.operations import refresh_query_statistics as refresh
+
+    refresh()
+    return "ANALYZE"
+
+
 def run_command(*args) -> str:
     """A management command as a task's work: its output's tail, its failure logged."""
     from io import StringIO

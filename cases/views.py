@@ -86,8 +86,8 @@ def start(request):
         "pages": pages,
         "works_on_cases": "cases" in pages,
         "today": timezone.localdate(),
-        # What the other apps ask of this person (a No Blame preparation request, ...).
-        "todo_extra": hooks.ask_all("todo", user),
+        # How much the other apps ask of this person (No Blame preparation requests, ...).
+        "todo_extra_count": sum(hooks.ask_all("todo_count", user)),
         "notifications": Notification.objects.filter(user=user, read_at__isnull=True)
         .select_related("case", "case__school")
         .prefetch_related(queries.CASE_PUPILS)
@@ -651,7 +651,7 @@ def talk(request, pk, kind):
     version = existing.versions.order_by("-number").first() if existing else None
     # The planned talk this will fill (the one given, or the oldest planned one of the kind).
     window = existing or (
-        case.talks.filter(kind=kind, cycle=case.cycle, versions=None)
+        case.talks.filter(kind=kind, cycle=case.cycle, recorded=False)
         .order_by("planned_on", "pk")
         .first()
     )

@@ -278,7 +278,13 @@ def _write(history: _History) -> None:
                 )
             )
         talks.append(
-            Talk(case=case, kind=TalkKind.VICTIM, created_by=by, created_at=_at(case.signal_date))
+            Talk(
+                case=case,
+                kind=TalkKind.VICTIM,
+                recorded=True,  # every talk of the history gets its version below
+                created_by=by,
+                created_at=_at(case.signal_date),
+            )
         )
         versions_for.append(extra["victim_talk_on"])
         if "traject" in extra:
@@ -322,6 +328,7 @@ def _write(history: _History) -> None:
                         case=case,
                         kind=kind,
                         planned_on=planned_on,
+                        recorded=True,
                         created_by=by,
                         created_at=_at(first),
                     )

@@ -10,12 +10,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.choices import ChoiceLabels
 from cases.models import Case
 from plans.models import ActionPlan
 from schools.models import Pupil, School
 
 
-class DossierEntry(models.Model):
+class DossierEntry(ChoiceLabels, models.Model):
     """An entry (aantekening) in a pupil's dossier. Newest first on the pupil page."""
 
     class Kind(models.TextChoices):

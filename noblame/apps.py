@@ -27,4 +27,5 @@ class NoblameConfig(AppConfig):
         hooks.provide("no_blame_history", services.no_blame_history)
         hooks.provide("timeline", services.timeline_items)
         hooks.provide("todo", todo.todo_items)
+        hooks.provide("todo_count", todo.todo_count)
         hooks.add_case_panel("noblame/_traject_panel.html")

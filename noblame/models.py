@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
+from cases.choices import ChoiceLabels
 from cases.fsm import ThreadSafeConcurrentTransitionMixin
 from noblame import rules
 from schools.models import Pupil, School
@@ -114,7 +115,7 @@ class SchoolSettings(models.Model):
             return cls(school=school)
 
 
-class Traject(ThreadSafeConcurrentTransitionMixin, models.Model):
+class Traject(ThreadSafeConcurrentTransitionMixin, ChoiceLabels, models.Model):
     State = TrajectState
 
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="traject")
@@ -324,7 +325,7 @@ class Traject(ThreadSafeConcurrentTransitionMixin, models.Model):
         return min(dates, key=lambda item: item[1]) if dates else None
 
 
-class TrajectStateChange(models.Model):
+class TrajectStateChange(ChoiceLabels, models.Model):
     """Append-only history of the traject: one row per fired sub-transition."""
 
     traject = models.ForeignKey(Traject, on_delete=models.PROTECT, related_name="state_changes")
@@ -352,7 +353,7 @@ class TrajectStateChange(models.Model):
         return f"{self.traject}: {self.source} → {self.target}"
 
 
-class Participant(models.Model):
+class Participant(ChoiceLabels, models.Model):
     """A staff member taking part; confirms they know the approach before it starts."""
 
     class Role(models.TextChoices):
@@ -475,7 +476,7 @@ class CheckIn(models.Model):
         return f"{self.traject}: {_('terugkomen op de opdracht')} v{self.number}"
 
 
-class SupportGroupMember(models.Model):
+class SupportGroupMember(ChoiceLabels, models.Model):
     """A pupil in the support group, with their role and place in the follow-up order."""
 
     class Role(models.TextChoices):
@@ -643,7 +644,7 @@ class Idea(models.Model):
         return self.text
 
 
-class FollowUpTalk(models.Model):
+class FollowUpTalk(ChoiceLabels, models.Model):
     """A follow-up talk in a round: with the victim (no member) or with one member.
 
     Versions: recording again adds a row; the latest one counts.

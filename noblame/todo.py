@@ -9,12 +9,14 @@ Two kinds of items, each with the case reference and never a pupil's name:
 
 import datetime
 
-from django.db.models import OuterRef, Prefetch, Q, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from cases.access import visible_cases
+from cases.access import acting_q, may_open, school_ids_of, visible_cases_q
+from cases.paging import CAP
 from noblame import rules
 from noblame.models import Participant, Traject, TrajectState, VictimTalk
 
@@ -22,45 +24,54 @@ from noblame.models import Participant, Traject, TrajectState, VictimTalk
 CHECK_IN_SHOWN_DAYS_BEFORE = 7
 
 
-def preparation_requests(user) -> list[Traject]:
-    """Trajects in preparation that wait for ``user`` to confirm they know the approach."""
+def preparation_requests(user):
+    """Trajects in preparation that wait for ``user`` to confirm they know the approach:
+    the case's teacher and IB (on a case they see) until they confirm, and whoever the SMW
+    added to the list. Counted and capped in SQL (``Traject.preparation_list`` is the same
+    rule for one traject)."""
+    confirmed = Participant.objects.filter(
+        traject=OuterRef("pk"), user=user, confirmed_at__isnull=False
+    )
+    on_the_list = Participant.objects.filter(
+        traject=OuterRef("pk"), user=user, confirmed_at__isnull=True
+    )
+    expected = visible_cases_q(user, "case__") & (
+        Q(case__responsible_teacher=user) | Q(case__ib=user)
+    )
     # Someone the SMW added (a remedial teacher) may not see the case; the request (the
     # case reference and a button) reaches them all the same.
-    trajects = (
+    added = Exists(on_the_list) & Q(case__school_id__in=sorted(school_ids_of(user)))
+    return (
         Traject.objects.filter(state=TrajectState.PREPARATION)
-        .filter(
-            Q(case__in=visible_cases(user), case__responsible_teacher=user)
-            | Q(case__in=visible_cases(user), case__ib=user)
-            | Q(participants__user=user, case__school__memberships__user=user)
+        .filter(~Exists(confirmed))
+        .filter(expected | added)
+        .annotate(
+            case_visible=ExpressionWrapper(
+                visible_cases_q(user, "case__"), output_field=BooleanField()
+            )
         )
-        .select_related("case", "case__responsible_teacher", "case__ib")
-        .prefetch_related(
-            Prefetch("participants", queryset=Participant.objects.select_related("user"))
-        )
-        .distinct()
+        .select_related("case")
+        .only("case_id", "created_at", "state", "case__reference", "case__state", "case__school_id")
         .order_by("created_at", "pk")
     )
-    return [
-        t
-        for t in trajects
-        if any(p.user_id == user.pk and p.confirmed_at is None for p in t.preparation_list())
-    ]
 
 
-def check_ins_due(user, today: datetime.date | None = None) -> list[Traject]:
-    """Trajects of ``user``'s cases whose victim check-in is not recorded and falls due soon."""
+def check_ins_due(user, today: datetime.date | None = None):
+    """Trajects of ``user``'s cases whose victim check-in is not recorded and falls due soon,
+    where ``user`` may hold the talk (``rules.TALK_HOLDER``, in SQL)."""
     today = today or timezone.localdate()
-    trajects = (
+    return (
         Traject.objects.filter(
             state__in=[
                 TrajectState.VICTIM_ASSIGNMENT,
                 TrajectState.GROUP_FORMED,
                 TrajectState.GROUP_MEETING,
             ],
-            case__in=visible_cases(user),
             check_ins__isnull=True,
         )
+        .filter(visible_cases_q(user, "case__"))
         .filter(Q(case__responsible_teacher=user) | Q(case__ib=user) | Q(case__smw=user))
+        .filter(acting_q(user, rules.TALK_HOLDER.roles, "case__"))
         # The date set in the latest version of the talk with the victim, in the same
         # query (one query whatever the number of trajects); none yet: not due.
         .annotate(
@@ -72,35 +83,40 @@ def check_ins_due(user, today: datetime.date | None = None) -> list[Traject]:
         )
         .filter(check_in_on__lte=today + datetime.timedelta(days=CHECK_IN_SHOWN_DAYS_BEFORE))
         .select_related("case")
-        .distinct()
+        .only("case_id", "created_at", "state", "case__reference", "case__state", "case__school_id")
         .order_by("created_at", "pk")
     )
-    return [traject for traject in trajects if rules.TALK_HOLDER(traject, user)]
 
 
-def todo_items(user) -> list[dict]:
-    """The items for Te doen (see ``templates/cases/_todo_extra.html``)."""
+def todo_count(user) -> list[int]:
+    """How many items ``todo_items`` has for ``user`` in all (the start page's figure)."""
+    return [preparation_requests(user).count() + check_ins_due(user).count()]
+
+
+def todo_items(user, cap: int = CAP) -> list[dict]:
+    """The items for Te doen (see ``templates/cases/_todo_extra.html``): at most ``cap`` of
+    each kind, and a line that says how many more there are."""
     today = timezone.localdate()
     items = []
     requests = preparation_requests(user)
-    shown = visible_cases(user).filter(pk__in=[t.case_id for t in requests])
-    visible = set(shown.values_list("pk", flat=True))
-    for traject in requests:
+    for traject in requests[:cap]:
         items.append(
             {
                 "case": traject.case,
-                "case_visible": traject.case_id in visible,
+                "case_visible": traject.case_visible,
                 "due": None,
                 "title": _("No Blame-aanpak: bevestig dat u de aanpak kent"),
                 "detail": _("De voorbereiding wacht op uw bevestiging."),
                 "url": reverse("noblame:preparation", args=[traject.case_id])
-                if traject.case_id in visible
+                if traject.case_visible
                 else "",
                 "action_url": reverse("noblame:confirm", args=[traject.case_id]),
                 "action_label": _("Ik ken de No Blame-aanpak"),
             }
         )
-    for traject in check_ins_due(user, today):
+    items += _more(user, requests.count() - cap)
+    check_ins = check_ins_due(user, today)
+    for traject in check_ins[:cap]:
         items.append(
             {
                 "case": traject.case,
@@ -112,4 +128,20 @@ def todo_items(user) -> list[dict]:
                 "url": reverse("noblame:check_in", args=[traject.case_id]),
             }
         )
+    items += _more(user, check_ins.count() - cap)
     return items
+
+
+def _more(user, n: int) -> list[dict]:
+    """The line under a capped kind: how many more, linked to the No Blame list."""
+    if n <= 0:
+        return []
+    return [
+        {
+            "more": ngettext(
+                "En nog %(n)d in de No Blame-aanpak.", "En nog %(n)d in de No Blame-aanpak.", n
+            )
+            % {"n": n},
+            "url": reverse("noblame:list") if may_open(user, "noblame") else "",
+        }
+    ]

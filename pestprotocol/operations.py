@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 request_log = logging.getLogger("pestprotocol.request")
 health_log = logging.getLogger("pestprotocol.health")
+operations_log = logging.getLogger("pestprotocol.operations")
 
 # LogRecord attributes that are not extra fields given to the logger.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
@@ -111,6 +112,20 @@ class RequestSizeLimitMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+def refresh_query_statistics() -> None:
+    """``ANALYZE`` the database: fresh statistics let the query planner pick the selective
+    indexes (open planned talks, cases per school and stap) as the tables grow. PostgreSQL
+    also does this by itself (autovacuum); SQLite never does. Run daily
+    (``manage.py enqueue_daily``)."""
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    operations_log.info(
+        "query statistics refreshed",
+        extra={"seconds": round(time.monotonic() - started, 3), "vendor": connection.vendor},
+    )
 
 
 def check_database() -> None:

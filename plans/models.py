@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.choices import ChoiceLabels
 from cases.models import Case, CasePupil, Talk
 from cases.talks import TalkKind
 from plans.content import ACTIVITIES
@@ -36,7 +37,7 @@ def plan_file_path(instance, filename: str) -> str:
     return f"plans/{plan.case.school_id}/{uuid.uuid4().hex}"
 
 
-class ActionPlan(models.Model):
+class ActionPlan(ChoiceLabels, models.Model):
     """The plan van aanpak (stap 4), versioned; locked once every signatory signed.
 
     A locked plan never changes: a change is a new version that is signed again.
@@ -255,7 +256,7 @@ class PlanScan(models.Model):
         return self.original_name
 
 
-class PlanSignatory(models.Model):
+class PlanSignatory(ChoiceLabels, models.Model):
     """Someone who signs the plan: on the screen (a drawn PNG) or on paper (a scan)."""
 
     class Method(models.TextChoices):

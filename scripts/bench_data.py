@@ -657,6 +657,7 @@ def copy_chunk(copies, plans, references, rng) -> Counter:
                     case_id=copy.case_pk,
                     kind=OTHER_TALK,
                     cycle=copy.cycle,
+                    recorded=True,  # each gets a version below
                     created_by_id=copy.teacher,
                     created_at=at,
                 )

@@ -179,7 +179,8 @@ def test_enqueue_daily_runs_reminders_and_the_purge(db, mailoutbox):
     text = out.getvalue()
     assert "daily_reminders" in text
     assert "retention_purge" in text
-    assert text.count("SUCCESSFUL") == 3
+    assert "refresh_query_statistics" in text
+    assert text.count("SUCCESSFUL") == 4
 
 
 def test_a_long_notification_is_shortened_not_refused(case, teacher5):
