@@ -273,7 +273,8 @@ LOGGING = {
 # --- Production operation (issue 13): static files, media storage, background tasks,
 # request limits and logging. Kept in one block; the variables are in the README. -----------
 
-INSTALLED_APPS += ["django_tasks", "django_tasks_db", "backups"]
+# taskworker before django_tasks_db: its db_worker (with a heartbeat) is the one that runs.
+INSTALLED_APPS += ["django_tasks", "taskworker", "django_tasks_db", "backups"]
 # One line per request (user id, never a name), then the size limit, then whitenoise for
 # the static files, right after SecurityMiddleware as whitenoise asks.
 MIDDLEWARE.insert(0, "pestprotocol.operations.RequestLogMiddleware")
@@ -335,6 +336,10 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["defau
 # (doubling each time).
 TASK_ATTEMPTS = int(os.environ.get("TASK_ATTEMPTS", "") or 5)
 TASK_RETRY_SECONDS = int(os.environ.get("TASK_RETRY_SECONDS", "") or 60)
+# A running worker renews its heartbeat every TASK_WORKER_BEAT_SECONDS; a task whose worker
+# has not been seen for TASK_WORKER_LOST_SECONDS goes back in the queue (reclaim_tasks).
+TASK_WORKER_BEAT_SECONDS = float(os.environ.get("TASK_WORKER_BEAT_SECONDS", "") or 15)
+TASK_WORKER_LOST_SECONDS = float(os.environ.get("TASK_WORKER_LOST_SECONDS", "") or 120)
 
 # E-mail to files (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend).
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "") or None
