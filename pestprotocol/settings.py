@@ -287,35 +287,40 @@ MIDDLEWARE.insert(
 # Static files: in production compressed (gzip, brotli) with the content hash in the name,
 # served by whitenoise with a year's cache (needs `manage.py collectstatic`).
 # Media (signatures, scans, PDFs): through Django's storage API, a local folder by default,
-# an S3-compatible object store with MEDIA_STORAGE=s3 (django-storages; boto3 installed).
+# an S3-compatible object store with MEDIA_STORAGE=s3 (django-storages with boto3).
 _STATIC_BACKEND = (
     "django.contrib.staticfiles.storage.StaticFilesStorage"
     if DEBUG
     else "whitenoise.storage.CompressedManifestStaticFilesStorage"
 )
-MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "") or "local"
-if MEDIA_STORAGE == "local":
-    _MEDIA = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-elif MEDIA_STORAGE == "s3":
-    _MEDIA = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ.get("S3_BUCKET", ""),
-            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("S3_REGION") or None,
-            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
-            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
-            "location": os.environ.get("S3_PREFIX", ""),
-            # Private objects, never overwritten, fetched by the app (not by the browser).
-            "default_acl": "private",
-            "file_overwrite": False,
-            "querystring_auth": True,
-        },
+
+
+def media_storage(environ) -> dict:
+    """The media store from the environment: MEDIA_STORAGE=local (default) or s3."""
+    kind = environ.get("MEDIA_STORAGE", "") or "local"
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured('MEDIA_STORAGE is "local" (default) or "s3".')
+    options = {
+        "bucket_name": environ.get("S3_BUCKET", ""),
+        "endpoint_url": environ.get("S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("S3_REGION") or None,
+        "access_key": environ.get("S3_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("S3_SECRET_ACCESS_KEY") or None,
+        "location": environ.get("S3_PREFIX", ""),
+        # Private objects, never overwritten, fetched by the app (not by the browser).
+        "default_acl": "private",
+        "file_overwrite": False,
+        "querystring_auth": True,
     }
-    if not _MEDIA["OPTIONS"]["bucket_name"]:
+    if not options["bucket_name"]:
         raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET.")
-else:
-    raise ImproperlyConfigured('MEDIA_STORAGE is "local" (default) or "s3".')
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "") or "local"
+_MEDIA = media_storage(os.environ)
 STORAGES = {"default": _MEDIA, "staticfiles": {"BACKEND": _STATIC_BACKEND}}
 WHITENOISE_MAX_AGE = 365 * 24 * 3600  # hashed names change with the content
 if DEBUG:  # development serves from the source folders; no collectstatic folder needed
