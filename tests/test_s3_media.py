@@ -22,11 +22,12 @@ from backups.drill import Bucket, drill, manage
 from cases.evidence import evidence_store
 from pestprotocol.settings import media_storage
 from plans.models import PlanDocument
+from tests import test_backup
 from tests.plan_helpers import case_in_stap4, full_plan
-from tests.test_backup import postgres_url as _postgres_url  # noqa: F401 - the fixture
 from tests.test_files_after_commit import PNG, sign
 
 REGION = "eu-central-1"
+postgres_url = test_backup.postgres_url  # a database of its own on the test's server
 
 
 @pytest.fixture(scope="session")
