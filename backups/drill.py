@@ -71,7 +71,7 @@ class Bucket:
             client.delete_object(Bucket=bucket, Key=key)
 
 
-def _media_env(media) -> dict:
+def media_env(media) -> dict:
     if isinstance(media, Bucket):
         return {**media.environ, "MEDIA_ROOT": str(media.folder)}
     return {"MEDIA_ROOT": str(media)}
@@ -82,7 +82,7 @@ def manage(*args, url: str, media, **env) -> str:
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url, **_media_env(media), **env},
+        env={**os.environ, "DATABASE_URL": url, **media_env(media), **env},
         capture_output=True,
         text=True,
         check=False,
