@@ -61,5 +61,10 @@ class Heartbeat:
     def __exit__(self, *exc) -> None:
         self.stopped.set()
         self.thread.join(timeout=10)
-        WorkerBeat.objects.filter(pk=self.worker_id).delete()
+        try:
+            WorkerBeat.objects.filter(pk=self.worker_id).delete()
+        except Exception:  # the database gone: its row goes stale and reclaim_tasks removes it
+            log.exception(
+                "worker could not remove its heartbeat", extra={"worker_id": self.worker_id}
+            )
         log.info("worker stopped", extra={"worker_id": self.worker_id})
