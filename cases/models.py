@@ -704,6 +704,9 @@ class Notification(ChoiceLabels, models.Model):
     message = models.CharField(_("bericht"), max_length=300)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # When its e-mail went out (cases.tasks.send_notification_mail): a task run again, after
+    # its worker was lost, sends nothing twice.
+    mailed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("melding")

@@ -67,6 +67,8 @@ def send_notification_mail(notification_id: int, attempt: int = 1) -> str:
     )
     if notification is None or not notification.user.email:
         return "nothing to send"
+    if notification.mailed_at is not None:  # run again after its worker was lost
+        return "sent already"
     case = notification.case
     link = settings.SITE_URL + reverse("cases:detail", args=[case.pk])
     with override(settings.LANGUAGE_CODE):
@@ -83,6 +85,9 @@ def send_notification_mail(notification_id: int, attempt: int = 1) -> str:
             user_id=notification.user_id,
         )
         raise  # this attempt counts as failed in the task results
+    # Marked at once: only a worker killed between the mail server's answer and this line
+    # can send it again (at least once, never silently dropped).
+    Notification.objects.filter(pk=notification_id).update(mailed_at=timezone.now())
     log.info(
         "notification mailed",
         extra={"notification_id": notification_id, "user_id": notification.user_id},

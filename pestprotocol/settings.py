@@ -273,7 +273,8 @@ LOGGING = {
 # --- Production operation (issue 13): static files, media storage, background tasks,
 # request limits and logging. Kept in one block; the variables are in the README. -----------
 
-INSTALLED_APPS += ["django_tasks", "django_tasks_db", "backups"]
+# taskworker before django_tasks_db: its db_worker (with a heartbeat) is the one that runs.
+INSTALLED_APPS += ["django_tasks", "taskworker", "django_tasks_db", "backups"]
 # One line per request (user id, never a name), then the size limit, then whitenoise for
 # the static files, right after SecurityMiddleware as whitenoise asks.
 MIDDLEWARE.insert(0, "pestprotocol.operations.RequestLogMiddleware")
@@ -286,35 +287,40 @@ MIDDLEWARE.insert(
 # Static files: in production compressed (gzip, brotli) with the content hash in the name,
 # served by whitenoise with a year's cache (needs `manage.py collectstatic`).
 # Media (signatures, scans, PDFs): through Django's storage API, a local folder by default,
-# an S3-compatible object store with MEDIA_STORAGE=s3 (django-storages; boto3 installed).
+# an S3-compatible object store with MEDIA_STORAGE=s3 (django-storages with boto3).
 _STATIC_BACKEND = (
     "django.contrib.staticfiles.storage.StaticFilesStorage"
     if DEBUG
     else "whitenoise.storage.CompressedManifestStaticFilesStorage"
 )
-MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "") or "local"
-if MEDIA_STORAGE == "local":
-    _MEDIA = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-elif MEDIA_STORAGE == "s3":
-    _MEDIA = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ.get("S3_BUCKET", ""),
-            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("S3_REGION") or None,
-            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
-            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
-            "location": os.environ.get("S3_PREFIX", ""),
-            # Private objects, never overwritten, fetched by the app (not by the browser).
-            "default_acl": "private",
-            "file_overwrite": False,
-            "querystring_auth": True,
-        },
+
+
+def media_storage(environ) -> dict:
+    """The media store from the environment: MEDIA_STORAGE=local (default) or s3."""
+    kind = environ.get("MEDIA_STORAGE", "") or "local"
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind != "s3":
+        raise ImproperlyConfigured('MEDIA_STORAGE is "local" (default) or "s3".')
+    options = {
+        "bucket_name": environ.get("S3_BUCKET", ""),
+        "endpoint_url": environ.get("S3_ENDPOINT_URL") or None,
+        "region_name": environ.get("S3_REGION") or None,
+        "access_key": environ.get("S3_ACCESS_KEY_ID") or None,
+        "secret_key": environ.get("S3_SECRET_ACCESS_KEY") or None,
+        "location": environ.get("S3_PREFIX", ""),
+        # Private objects, never overwritten, fetched by the app (not by the browser).
+        "default_acl": "private",
+        "file_overwrite": False,
+        "querystring_auth": True,
     }
-    if not _MEDIA["OPTIONS"]["bucket_name"]:
+    if not options["bucket_name"]:
         raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs S3_BUCKET.")
-else:
-    raise ImproperlyConfigured('MEDIA_STORAGE is "local" (default) or "s3".')
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "") or "local"
+_MEDIA = media_storage(os.environ)
 STORAGES = {"default": _MEDIA, "staticfiles": {"BACKEND": _STATIC_BACKEND}}
 WHITENOISE_MAX_AGE = 365 * 24 * 3600  # hashed names change with the content
 if DEBUG:  # development serves from the source folders; no collectstatic folder needed
@@ -335,6 +341,10 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[TASKS_BACKEND], "QUEUES": ["defau
 # (doubling each time).
 TASK_ATTEMPTS = int(os.environ.get("TASK_ATTEMPTS", "") or 5)
 TASK_RETRY_SECONDS = int(os.environ.get("TASK_RETRY_SECONDS", "") or 60)
+# A running worker renews its heartbeat every TASK_WORKER_BEAT_SECONDS; a task whose worker
+# has not been seen for TASK_WORKER_LOST_SECONDS goes back in the queue (reclaim_tasks).
+TASK_WORKER_BEAT_SECONDS = float(os.environ.get("TASK_WORKER_BEAT_SECONDS", "") or 15)
+TASK_WORKER_LOST_SECONDS = float(os.environ.get("TASK_WORKER_LOST_SECONDS", "") or 120)
 
 # E-mail to files (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend).
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "") or None

@@ -11,7 +11,11 @@ replaced). Production settings: ``DJANGO_DEBUG=0``, tasks in the database, e-mai
 Then, through nginx: log in, log a signal, record a talk, sign a plan (the last signature;
 the worker files its PDF), download that PDF, get a reminder e-mail (``enqueue_daily``, sent
 by the worker); ``/gezond/`` through nginx and through each app server; no ``Server``
-header. Then app server A is killed (SIGKILL) while signals are being logged through nginx:
+header. Then the task worker is killed (SIGKILL) while it files a signed plan's PDF (a
+worker whose rendering never ends, ``--slow-worker``): the task stays RUNNING, a new worker
+does not take it by itself, ``reclaim_tasks`` puts it back once the killed worker's heartbeat
+is older than ``TASK_WORKER_LOST_SECONDS``, and the PDF and its dossier entries are filed
+exactly once. Then app server A is killed (SIGKILL) while signals are being logged through nginx:
 app server B keeps answering and every signal that was answered as saved is in the database.
 Last: no demo pupil's first or last name in the access logs of nginx and gunicorn or in the
 app's request log. Prints each step and its time; exits non-zero on any failure.
@@ -23,6 +27,7 @@ installs them. Without them it fails under ``CI=true`` and says so otherwise. Po
 
 import base64
 import datetime
+import hashlib
 import html.parser
 import http.cookiejar
 import json
@@ -93,24 +98,60 @@ def prepare() -> dict:
         "director": User.objects.get(username="directie"),
     }
     klass = teacher.school_classes.order_by("-school_year").first()
-    pupils = list(Pupil.objects.filter(school_class=klass, left_on=None).order_by("pk")[:4])
-    plan = full_plan(case_in_stap4(klass.school, people, pupils[2], pupils[3]), people)
-    mine = None
-    for signatory in plan.signatories.all():
-        if signatory.user_id == teacher.pk:
-            mine = signatory
-            continue
-        plan_services.plan_sign(
-            signatory, by=signatory.user or teacher, signature=draw_signature(signatory.name)
-        )
-    png = draw_signature(mine.name)
+    pupils = list(Pupil.objects.filter(school_class=klass, left_on=None).order_by("pk")[:6])
+
+    def waiting_for_the_teacher(victim, bully):
+        plan = full_plan(case_in_stap4(klass.school, people, victim, bully), people)
+        mine = None
+        for signatory in plan.signatories.all():
+            if signatory.user_id == teacher.pk:
+                mine = signatory
+                continue
+            plan_services.plan_sign(
+                signatory, by=signatory.user or teacher, signature=draw_signature(signatory.name)
+            )
+        png = draw_signature(mine.name)
+        return plan.pk, mine.pk, "data:image/png;base64," + base64.b64encode(png).decode()
+
+    plan, signatory, signature = waiting_for_the_teacher(pupils[2], pupils[3])
+    # The second one is signed while the worker is killed (kill_the_task_worker).
+    plan2, signatory2, signature2 = waiting_for_the_teacher(pupils[4], pupils[5])
     return {
         "pupils": [p.pk for p in pupils[:2]],
-        "plan": plan.pk,
-        "signatory": mine.pk,
-        "signature": "data:image/png;base64," + base64.b64encode(png).decode(),
+        "plan": plan,
+        "signatory": signatory,
+        "signature": signature,
+        "plan2": plan2,
+        "signatory2": signatory2,
+        "signature2": signature2,
         "names": sorted({n for p in Pupil.objects.all() for n in (p.first_name, p.last_name) if n}),
     }
+
+
+def slow_worker():
+    """The shipped worker command (``pestprotocol-worker.service``) whose plan PDF never
+    finishes: it marks the moment it starts rendering (inside the filing transaction, the
+    plan row locked) and then waits to be killed."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    import plans.services
+
+    mark, slow_plan = Path(os.environ["SLOW_WORKER_MARK"]), int(os.environ["SLOW_WORKER_PLAN"])
+    render = plans.services.render_plan_pdf
+
+    def rendering_for_ever(plan):
+        if plan.pk != slow_plan:
+            return render(plan)
+        mark.write_text(str(plan.pk))
+        time.sleep(600)
+        raise SystemExit("the slow worker was not killed")
+
+    plans.services.render_plan_pdf = rendering_for_ever
+    command = unit_command("pestprotocol-worker.service")
+    call_command(*command[command.index("manage.py") + 1 :])
 
 
 # --- an HTTP client through nginx -----------------------------------------------------------
@@ -433,6 +474,19 @@ def db_query(url: str, sql: str, *args):
         return db.execute(sql, args).fetchall()
 
 
+def sign_plan(browser: Browser, url: str, plan: int, signatory: int, signature: str):
+    """The last signature, through nginx: the plan locks and its PDF task is enqueued."""
+    path = f"/plannen/{plan}/tekenen/{signatory}/"
+    _text, forms = browser.page(path)
+    form = next(f for f in forms if any(x[0] == "signature" for x in f["fields"]))
+    status, after, _h, _b = browser.submit(
+        form, path, {"signature": signature, "password": PASSWORD}
+    )
+    locked = db_query(url, "SELECT locked_at FROM cases_actionplan WHERE id = %s", plan)
+    if not locked or locked[0][0] is None:
+        fail(f"plan not locked after signing: {status} {after}")
+
+
 def journey(top: Topology, data: dict, url: str):
     base = f"https://127.0.0.1:{PORTS['https']}"
     browser = Browser(base)
@@ -488,17 +542,9 @@ def journey(top: Topology, data: dict, url: str):
         if talks != 1:
             fail(f"talk not recorded: {status} {after}")
 
-    plan, signatory = data["plan"], data["signatory"]
+    plan = data["plan"]
     with step("sign a plan (the last signature; the plan locks)"):
-        path = f"/plannen/{plan}/tekenen/{signatory}/"
-        _text, forms = browser.page(path)
-        form = next(f for f in forms if any(x[0] == "signature" for x in f["fields"]))
-        status, after, _h, _b = browser.submit(
-            form, path, {"signature": data["signature"], "password": PASSWORD}
-        )
-        locked = db_query(url, "SELECT locked_at FROM cases_actionplan WHERE id = %s", plan)
-        if not locked or locked[0][0] is None:
-            fail(f"plan not locked after signing: {status} {after}")
+        sign_plan(browser, url, plan, data["signatory"], data["signature"])
 
     with step("the worker files the plan PDF; download it"):
 
@@ -536,6 +582,114 @@ def journey(top: Topology, data: dict, url: str):
         if status != 301 or any(k.lower() == "server" for k in headers):
             fail(f"port 80 does not redirect to https without a Server header: {status}")
     return browser, case_id
+
+
+def kill_the_task_worker(top: Topology, url: str, browser: Browser, data: dict):
+    """Sign a plan while a worker whose PDF rendering never ends is running; SIGKILL it in
+    the middle, start the worker again, let ``reclaim_tasks`` put the lost task back and
+    check the PDF and the dossier entries are filed exactly once."""
+    plan, lost_after = data["plan2"], float(top.env["TASK_WORKER_LOST_SECONDS"])
+    mark = top.work / "slow-worker-rendering"
+    task_sql = (
+        "SELECT id, status, worker_ids FROM django_tasks_database_dbtaskresult "
+        "WHERE task_path = 'plans.services.file_plan_pdf' AND args_kwargs->'args'->>0 = %s"
+    )
+    with step("the worker empties its queue (the daily safety net filed the demo's PDFs)"):
+        queued = "SELECT count(*) FROM django_tasks_database_dbtaskresult WHERE status = ANY(%s)"
+        waiting = db_query(url, queued, ["READY", "RUNNING"])[0][0]
+        wait_for(
+            lambda: db_query(url, queued, ["READY", "RUNNING"])[0][0] == 0, "an empty queue", 300
+        )
+        say(f"        {waiting} tasks waiting")
+    with step("kill the task worker (SIGKILL) while it files a plan's PDF; it runs again once"):
+        idle = top.processes["worker"]
+        idle.terminate()  # a clean stop: it runs no task now
+        idle.wait(60)
+        top.start(
+            "worker-slow",
+            [sys.executable, __file__, "--slow-worker"],
+            DJANGO_SETTINGS_MODULE="pestprotocol.settings",
+            SLOW_WORKER_MARK=str(mark),
+            SLOW_WORKER_PLAN=str(plan),
+        )
+        sign_plan(browser, url, plan, data["signatory2"], data["signature2"])
+        wait_for(mark.exists, "the worker rendering the signed plan's PDF", 120)
+        slow = top.processes["worker-slow"]
+        slow.kill()
+        slow.wait()
+        killed_at = time.monotonic()
+        tasks = db_query(url, task_sql, str(plan))
+        if len(tasks) != 1 or tasks[0][1] != "RUNNING" or len(tasks[0][2]) != 1:
+            every = db_query(
+                url,
+                "SELECT task_path, args_kwargs, status, worker_ids "
+                "FROM django_tasks_database_dbtaskresult ORDER BY enqueued_at",
+            )
+            fail(f"the PDF task of plan {plan} after the kill: {tasks}\n{every}")
+        [(task_id, _status, _workers)] = tasks
+        if db_query(url, "SELECT id FROM cases_plandocument WHERE plan_id = %s", plan):
+            fail("a PDF filed by the killed worker")
+
+        top.start("worker-2", unit_command("pestprotocol-worker.service"))
+        # The new worker does not take a RUNNING task; until the killed worker's heartbeat
+        # is older than TASK_WORKER_LOST_SECONDS, reclaim_tasks leaves it alone.
+        time.sleep(max(0.0, lost_after + 1 - (time.monotonic() - killed_at)))
+        [(_id, status, _w)] = db_query(url, task_sql, str(plan))
+        if status != "RUNNING":
+            fail(f"the lost task was taken up before the reclaim: {status}")
+        out = top.manage("reclaim_tasks")
+        if f"{task_id} plans.services.file_plan_pdf" not in out or "back in the queue" not in out:
+            fail(f"reclaim_tasks did not put the lost task back:\n{out}")
+
+        def filed():
+            [(_id, status, _workers)] = db_query(url, task_sql, str(plan))
+            return status == "SUCCESSFUL"
+
+        wait_for(filed, "the reclaimed PDF task", 120)
+
+    with step("the PDF and the dossier entries filed exactly once, nothing half-saved"):
+        tasks = db_query(url, task_sql, str(plan))
+        if len(tasks) != 1 or len(tasks[0][2]) != 2:
+            fail(f"the PDF task ran more or less than once again: {tasks}")
+        documents = db_query(
+            url, "SELECT file, sha256 FROM cases_plandocument WHERE plan_id = %s", plan
+        )
+        if len(documents) != 1:
+            fail(f"{len(documents)} PDFs filed for the plan")
+        entries = db_query(
+            url,
+            "SELECT pupil_id, count(*) FROM cases_dossierentry WHERE plan_id = %s "
+            "GROUP BY pupil_id",
+            plan,
+        )
+        if len(entries) != 2 or any(count != 1 for _pupil, count in entries):
+            fail(f"dossier entries for the plan, per pupil: {entries}")
+        _status, _u, _headers, body = browser.request(f"/plannen/{plan}/pdf/")
+        if not body.startswith(b"%PDF") or hashlib.sha256(body).hexdigest() != documents[0][1]:
+            fail("the downloaded PDF is not the filed one")
+        referenced = {
+            row[0]
+            for sql in (
+                "SELECT file FROM cases_plandocument",
+                "SELECT file FROM cases_planscan",
+                "SELECT signature FROM cases_plansignatory WHERE signature <> ''",
+            )
+            for row in db_query(url, sql)
+        }
+        media = top.work / "media"
+        stored = {str(p.relative_to(media)) for p in (media / "plans").rglob("*") if p.is_file()}
+        if stored - referenced:
+            fail(f"files no row refers to: {sorted(stored - referenced)}")
+        beats = db_query(
+            url, "SELECT worker_id FROM taskworker_workerbeat WHERE seen_at > started_at"
+        )
+        if not beats:
+            fail("the restarted worker's heartbeat is not renewed")
+        say(
+            f"        task {task_id}: RUNNING when killed, READY after reclaim_tasks, SUCCESSFUL "
+            f"(2 claims); 1 PDF ({len(body)} bytes, its SHA-256), {len(entries)} dossier "
+            f"entries, {len(stored)} plan files all referenced"
+        )
 
 
 def kill_one_app_server(top: Topology, url: str, browser: Browser, data: dict):
@@ -627,7 +781,7 @@ def check_logs(top: Topology, names: list[str]):
         logs = [
             top.work / "nginx-access.log",
             *sorted(top.work.glob("app_*.log")),  # gunicorn's access logs, the request log
-            top.work / "worker.log",
+            *sorted(top.work.glob("worker*.log")),
         ]
         lines = sum(len(p.read_text(errors="replace").splitlines()) for p in logs if p.exists())
         if lines < 20:
@@ -645,6 +799,9 @@ def check_logs(top: Topology, names: list[str]):
 def main():
     if "--prepare" in sys.argv:
         say(json.dumps(prepare()))
+        return
+    if "--slow-worker" in sys.argv:
+        slow_worker()
         return
     ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
     if not shutil.which("nginx"):
@@ -678,6 +835,9 @@ def main():
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(work / "mail"),
             "TASKS_BACKEND": "database",
+            # The worker's heartbeat, quick enough to see a killed worker within seconds.
+            "TASK_WORKER_BEAT_SECONDS": "1",
+            "TASK_WORKER_LOST_SECONDS": "5",
             "PYTHONUNBUFFERED": "1",
         }
         with step("migrate, collectstatic"):
@@ -717,6 +877,7 @@ def main():
             )
         say("Journey through nginx:")
         browser, _case = journey(top, data, url)
+        kill_the_task_worker(top, url, browser, data)
         kill_one_app_server(top, url, browser, data)
         check_logs(top, data["names"])
     finally:

@@ -14,7 +14,7 @@ def mark_recorded(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0008_list_indexes"),
+        ("cases", "0009_notification_mailed_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
