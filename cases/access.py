@@ -57,6 +57,14 @@ def _memberships(user) -> list[tuple[str, int]]:
     return user._access_memberships
 
 
+def forget_memberships(sender, instance, **kwargs) -> None:
+    """A membership was saved or deleted: the user object it was given (a request's user,
+    an object a service holds) reads its roles again. Other copies of the same account
+    are per request and end with it."""
+    if type(instance).user.is_cached(instance):
+        instance.user.__dict__.pop("_access_memberships", None)
+
+
 def roles_at(user, school_id: int | None) -> set[str]:
     """The roles ``user`` holds at one school (at any, for ``None``), whether or not the
     account is active: what the access log records of who read something."""

@@ -35,12 +35,14 @@ from cases.models import (
     Evidence,
     Notification,
     Place,
+    Recurrence,
     State,
     StateChange,
     Talk,
     TalkVersion,
 )
 from cases.paging import CAP
+from schools.holidays import holiday_annotations
 
 # Stappen in which the IB leads: the plan van aanpak and choosing the coaches.
 IB_LEAD_STATES = (State.ACTION_PLAN, State.COACHING)
@@ -459,7 +461,10 @@ def case_page_prefetches() -> list[Prefetch]:
         ),
         Prefetch(
             "talks",
-            queryset=Talk.objects.order_by("created_at", "pk").prefetch_related(
+            queryset=Talk.objects.order_by("created_at", "pk")
+            # The holiday a planned talk falls in (``_with_holidays``), in the same query.
+            .annotate(**holiday_annotations("case__school", "planned_on"))
+            .prefetch_related(
                 Prefetch(
                     "versions",
                     queryset=TalkVersion.objects.select_related("author").order_by("number"),
@@ -471,6 +476,13 @@ def case_page_prefetches() -> list[Prefetch]:
             "state_changes", queryset=StateChange.objects.select_related("by").order_by("at", "pk")
         ),
         Prefetch("reports", queryset=CaseReport.objects.select_related("logged_by")),
+        # ``Case.recurrence_level`` and the panel of recurrences read these.
+        Prefetch(
+            "recurrences",
+            queryset=Recurrence.objects.select_related("pupil", "earlier_case").order_by(
+                "number", "pk"
+            ),
+        ),
     ]
 
 

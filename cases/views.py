@@ -54,7 +54,7 @@ from cases.steps import (
 )
 from cases.talks import TalkKind
 from cases.uploads import stored_download
-from schools.holidays import holiday_on
+from schools.holidays import holiday_of, holiday_on
 
 
 def _case_for(request, pk, *related):
@@ -458,9 +458,10 @@ def pupil_row(request):
 
 
 def _with_holidays(case, talks: list) -> list:
-    """Each planned talk with ``holiday``: the school holiday its date falls in, if any."""
+    """Each planned talk with ``holiday``: the school holiday its date falls in, if any
+    (looked up with the talks, ``queries.case_page_prefetches``)."""
     for talk in talks:
-        talk.holiday = holiday_on(case.school, talk.planned_on)
+        talk.holiday = holiday_of(case.school, talk, talk.planned_on)
     return talks
 
 
@@ -530,8 +531,8 @@ def case_detail(request, pk):
     context.update(_across_cases(case))
     if services.ADD_EVIDENCE.allows(case, user):
         context["evidence_form"] = EvidenceForm()
-    if services.ADD_PUPIL.allows(case, user):
-        context["add_pupil_form"] = AddPupilForm(case=case, user=user)
+    # The form to add a pupil lists the school's pupils: it is fetched when opened.
+    context["may_add_pupil"] = services.ADD_PUPIL.allows(case, user)
     if services.NOTE_OUTCOME.allows(case, user):
         context["outcome_form"] = OutcomeForm(initial={"outcome": case.outcome})
     if services.PLAN_TALK.allows(case, user):
@@ -553,9 +554,7 @@ def _across_cases(case) -> dict:
         key=lambda change: (change.at, change.pk),
         default=None,
     )
-    recurrences = list(
-        case.recurrences.filter(cycle=case.cycle).select_related("pupil", "earlier_case")
-    )
+    recurrences = [r for r in case.recurrences.all() if r.cycle == case.cycle]
     outside_help_talks = [t for t in case.talks.all() if t.kind == TalkKind.OUTSIDE_HELP_VICTIM]
     return {
         "decided": decided,
@@ -774,10 +773,22 @@ def case_plan_talk(request, pk):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def case_add_pupil(request, pk):
+    """GET: the form to add a pupil, which lists the school's pupils; the case page loads
+    it when "Een leerling toevoegen" is opened (htmx), or as a page of its own without
+    JavaScript. POST: add the pupil."""
     case = _case_for(request, pk)
     _require(services.ADD_PUPIL.permission, case, request.user)
+    if request.method == "GET":
+        record_access(request, case, "view")
+        fragment = request.headers.get("HX-Request") == "true"
+        template = "cases/_add_pupil_form.html" if fragment else "cases/add_pupil.html"
+        return render(
+            request,
+            template,
+            {"case": case, "add_pupil_form": AddPupilForm(case=case, user=request.user)},
+        )
     form = AddPupilForm(request.POST, case=case, user=request.user)
     if form.is_valid():
         try:

@@ -9,6 +9,7 @@ holiday and the summer holiday differ per region, the others are the same everyw
 import datetime
 
 from django.db import models
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 D = datetime.date
@@ -73,11 +74,38 @@ def holiday_on(school, day: datetime.date) -> str | None:
     """The name of the holiday of ``school`` that ``day`` falls in, or None. The school's
     own list when it keeps one, else its region's defaults."""
     own = list(school.holidays.all())
-    periods = (
-        [(h.name, h.starts_on, h.ends_on) for h in own]
-        if own
-        else REGION_HOLIDAYS.get(school.holiday_region, [])
-    )
+    if own:
+        return _holiday_in([(h.name, h.starts_on, h.ends_on) for h in own], day)
+    return _holiday_in(REGION_HOLIDAYS.get(school.holiday_region, []), day)
+
+
+def holiday_annotations(school: str, day: str) -> dict:
+    """``holiday_on`` inside a query, as annotations for a queryset whose rows have a school
+    (the path ``school``) and a date (the field ``day``): ``own_holiday``, the school's own
+    holiday on that date, and ``keeps_holidays``, whether the school keeps its own list.
+    ``holiday_of`` turns them into the holiday's name, so a list of talks needs no query
+    of its own for their holidays."""
+    from schools.models import SchoolHoliday
+
+    own = SchoolHoliday.objects.filter(school=OuterRef(school))
+    return {
+        "own_holiday": Subquery(
+            own.filter(starts_on__lte=OuterRef(day), ends_on__gte=OuterRef(day)).values("name")[:1]
+        ),
+        "keeps_holidays": Exists(own),
+    }
+
+
+def holiday_of(school, row, day: datetime.date) -> str | None:
+    """The holiday of ``day`` at ``school`` from a row with ``holiday_annotations``."""
+    if day is None:
+        return None
+    if row.keeps_holidays:
+        return row.own_holiday
+    return _holiday_in(REGION_HOLIDAYS.get(school.holiday_region, []), day)
+
+
+def _holiday_in(periods, day: datetime.date) -> str | None:
     for name, first, last in periods:
         if first <= day <= last:
             return str(name)

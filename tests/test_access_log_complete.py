@@ -62,7 +62,6 @@ SHOWS_NO_PUPIL_DATA = {
     "cases:plan_talk": "POST only",
     "cases:outcome": "POST only",
     "cases:coaches": "POST only",
-    "cases:add_pupil": "POST only",
     "cases:evidence_add": "POST only",
     "noblame:fire": "POST only",
     "noblame:confirm": "POST only",
