@@ -518,13 +518,13 @@ class Talk(ChoiceLabels, models.Model):
         verbose_name = _("gesprek")
         verbose_name_plural = _("gesprekken")
         ordering = ["created_at"]
-        # Te doen, the dashboard and the reminders look for planned talks without a record
-        # by date: a few per open case, whatever the history.
+        # Te doen, the dashboard and the reminders look for planned talks without a record,
+        # per case: a few per open case, whatever the history.
         indexes = [
             models.Index(
-                fields=["planned_on"],
+                fields=["case", "planned_on"],
                 condition=Q(planned_on__isnull=False, recorded=False),
-                name="talk_open_planned_on",
+                name="talk_open_planned",
             )
         ]
         constraints = [

@@ -33,8 +33,8 @@ class Migration(migrations.Migration):
             model_name="talk",
             index=models.Index(
                 condition=models.Q(("planned_on__isnull", False), ("recorded", False)),
-                fields=["planned_on"],
-                name="talk_open_planned_on",
+                fields=["case", "planned_on"],
+                name="talk_open_planned",
             ),
         ),
     ]
