@@ -8,6 +8,7 @@ holiday and the summer holiday differ per region, the others are the same everyw
 
 import datetime
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
@@ -85,9 +86,8 @@ def holiday_annotations(school: str, day: str) -> dict:
     holiday on that date, and ``keeps_holidays``, whether the school keeps its own list.
     ``holiday_of`` turns them into the holiday's name, so a list of talks needs no query
     of its own for their holidays."""
-    from schools.models import SchoolHoliday
-
-    own = SchoolHoliday.objects.filter(school=OuterRef(school))
+    # From the registry: ``schools.models`` imports this module.
+    own = apps.get_model("schools", "SchoolHoliday").objects.filter(school=OuterRef(school))
     return {
         "own_holiday": Subquery(
             own.filter(starts_on__lte=OuterRef(day), ends_on__gte=OuterRef(day)).values("name")[:1]
