@@ -428,7 +428,16 @@ def pupil_search(request):
             .select_related("school_class")
             .order_by("first_name", "last_name")[:10]
         )
-    return render(request, "cases/_pupil_results.html", {"pupils": pupils, "text": text})
+    return render(
+        request,
+        "cases/_pupil_results.html",
+        {
+            "pupils": pupils,
+            "text": text,
+            "row_url": reverse("cases:pupil_row"),
+            "rows_id": "pupil-rows",
+        },
+    )
 
 
 @login_required

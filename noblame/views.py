@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -379,8 +380,13 @@ def pick_search(request, pk):
             .select_related("school_class")
             .order_by("first_name", "last_name")[:10]
         )
-    context = {"case": traject.case, "pupils": pupils, "text": text}
-    return render(request, "noblame/_chosen_results.html", context)
+    context = {
+        "pupils": pupils,
+        "text": text,
+        "row_url": reverse("noblame:pick_row", args=[traject.case_id]),
+        "rows_id": "chosen-rows",
+    }
+    return render(request, "cases/_pupil_results.html", context)
 
 
 @login_required
