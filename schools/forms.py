@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pestprotocol.fields import DateInput, SafeModelChoiceField, StaffMultipleChoiceField
+from schools.holidays import Region
 from schools.models import (
     GuardianRelation,
     Role,
@@ -236,3 +237,45 @@ class NewYearForm(forms.Form):
         year = current_school_year()
         self.fields["from_year"].initial = year
         self.fields["leaving_on"].initial = f"{year[5:]}-07-31"
+
+
+class SchoolSettingsForm(forms.Form):
+    """The school's own protocol dates, holiday region and sign-in rule (beheer)."""
+
+    one_off_review_days = forms.IntegerField(
+        label=_("Dagen tot het evaluatiegesprek na een eenmalig incident (stap 2.2)"),
+        min_value=1,
+        max_value=90,
+        help_text=_("Het protocol noemt 14 dagen."),
+    )
+    one_off_review_late_days = forms.IntegerField(
+        label=_("Dagen speling daarna voordat het gesprek te laat is"),
+        min_value=0,
+        max_value=60,
+    )
+    victim_outside_help_months = forms.IntegerField(
+        label=_("Periode waarin een derde casus van een gepeste leerling telt (maanden)"),
+        min_value=1,
+        max_value=120,
+        help_text=_(
+            "Wordt een leerling binnen deze periode voor de derde keer gepest, dan volgt een "
+            "gesprek over hulp van buiten de school."
+        ),
+    )
+    holiday_region = forms.ChoiceField(label=_("Vakantieregio"), choices=Region.choices)
+    teachers_need_two_factor = forms.BooleanField(
+        label=_("Ook leerkrachten loggen in met tweestapsverificatie"), required=False
+    )
+
+
+class SchoolHolidayForm(forms.Form):
+    name = forms.CharField(label=_("Naam"), max_length=100)
+    starts_on = forms.DateField(label=_("Eerste dag"), widget=DateInput)
+    ends_on = forms.DateField(label=_("Laatste dag"), widget=DateInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("De laatste dag ligt vóór de eerste dag."))
+        return cleaned

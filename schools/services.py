@@ -25,6 +25,7 @@ from schools.models import (
     Role,
     School,
     SchoolClass,
+    SchoolHoliday,
 )
 from schools.scope import (
     managed_guardians,
@@ -260,6 +261,56 @@ def staff_set_roles(account, *, by, school: School, roles) -> None:
                     school_class.teachers.remove(account)
         for role in roles - current:
             Membership.objects.create(user=account, school=school, role=role)
+
+
+# --- the school's own settings --------------------------------------------------------------
+
+# What a beheerder may set of a school (the protocol's dates are defaults each school may
+# change; the No Blame windows are the application manager's, in ``noblame.SchoolSettings``).
+SCHOOL_SETTINGS = (
+    "one_off_review_days",
+    "one_off_review_late_days",
+    "victim_outside_help_months",
+    "holiday_region",
+    "teachers_need_two_factor",
+)
+
+
+def school_settings_save(school: School, *, by, **values) -> School:
+    """Change the settings in ``SCHOOL_SETTINGS`` of a school ``by`` manages."""
+    require_managed(by, school)
+    unknown = set(values) - set(SCHOOL_SETTINGS)
+    if unknown:
+        raise ValueError(f"not a school setting: {sorted(unknown)}")
+    with transaction.atomic(), acting_as(by):
+        school = School.objects.select_for_update().get(pk=school.pk)
+        for name, value in values.items():
+            setattr(school, name, value)
+        school.full_clean()
+        school.save(update_fields=list(values))
+    return school
+
+
+def holiday_add(school: School, *, by, name: str, starts_on, ends_on) -> SchoolHoliday:
+    """A holiday of the school's own list. With a list of its own, the school no longer
+    follows its region's holidays."""
+    require_managed(by, school)
+    overlapping = school.holidays.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+    if overlapping.exists():
+        raise ValidationError(
+            _("Deze vakantie overlapt met %(other)s.") % {"other": overlapping.first()}
+        )
+    with transaction.atomic(), acting_as(by):
+        holiday = SchoolHoliday(school=school, name=name, starts_on=starts_on, ends_on=ends_on)
+        holiday.full_clean()
+        holiday.save()
+    return holiday
+
+
+def holiday_remove(holiday: SchoolHoliday, *, by) -> None:
+    require_managed(by, holiday.school_id)
+    with transaction.atomic(), acting_as(by):
+        holiday.delete()
 
 
 # --- the new school year -------------------------------------------------------------------

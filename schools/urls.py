@@ -8,6 +8,9 @@ app_name = "schools"
 
 urlpatterns = [
     path("beheer/", views.home, name="home"),
+    path("beheer/scholen/<int:pk>/", views.school_settings, name="school_settings"),
+    path("beheer/scholen/<int:pk>/vakanties/", views.holiday_add, name="holiday_add"),
+    path("beheer/vakanties/<int:pk>/verwijderen/", views.holiday_remove, name="holiday_remove"),
     path("beheer/groepen/", views.class_list, name="classes"),
     path("beheer/groepen/nieuw/", views.class_create, name="class_new"),
     path("beheer/groepen/<int:pk>/", views.class_edit, name="class_edit"),

@@ -23,11 +23,13 @@ from schools.forms import (
     PupilForm,
     PupilSearchForm,
     SchoolClassForm,
+    SchoolHolidayForm,
+    SchoolSettingsForm,
     StaffCreateForm,
     StaffEditForm,
     StaffRolesForm,
 )
-from schools.models import GuardianRelation, Membership, current_school_year
+from schools.models import GuardianRelation, Membership, SchoolHoliday, current_school_year
 from schools.scope import (
     is_beheerder,
     managed_classes,
@@ -77,6 +79,65 @@ def home(request):
         last_import=Max("import_runs__applied_at"),
     )
     return render(request, "schools/home.html", {"schools": schools, "year": year})
+
+
+# --- a school's own settings and holidays -------------------------------------------------
+
+
+@beheer_view("GET", "POST")
+def school_settings(request, pk):
+    school = get_object_or_404(managed_schools(request.user), pk=pk)
+    initial = {name: getattr(school, name) for name in services.SCHOOL_SETTINGS}
+    form = SchoolSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.school_settings_save(school, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("De instellingen zijn opgeslagen."))
+            return redirect("schools:school_settings", pk=school.pk)
+    return _settings_page(request, school, form, SchoolHolidayForm())
+
+
+def _settings_page(request, school, form, holiday_form):
+    return render(
+        request,
+        "schools/school_settings.html",
+        {
+            "school": school,
+            "form": form,
+            "holiday_form": holiday_form,
+            "holidays": school.holidays.order_by("starts_on"),
+        },
+    )
+
+
+@beheer_view("POST")
+def holiday_add(request, pk):
+    school = get_object_or_404(managed_schools(request.user), pk=pk)
+    holiday_form = SchoolHolidayForm(request.POST)
+    if holiday_form.is_valid():
+        try:
+            services.holiday_add(school, by=request.user, **holiday_form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(holiday_form, error)
+        else:
+            messages.success(request, _("De vakantie is toegevoegd."))
+            return redirect("schools:school_settings", pk=school.pk)
+    # Nothing saved: the page again, the settings as stored, the holiday as typed.
+    initial = {name: getattr(school, name) for name in services.SCHOOL_SETTINGS}
+    return _settings_page(request, school, SchoolSettingsForm(initial=initial), holiday_form)
+
+
+@beheer_view("POST")
+def holiday_remove(request, pk):
+    holiday = get_object_or_404(
+        SchoolHoliday.objects.filter(school__in=managed_schools(request.user)), pk=pk
+    )
+    services.holiday_remove(holiday, by=request.user)
+    messages.success(request, _("De vakantie is verwijderd."))
+    return redirect("schools:school_settings", pk=holiday.school_id)
 
 
 # --- classes ------------------------------------------------------------------------------

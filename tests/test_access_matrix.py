@@ -16,6 +16,8 @@ message, or to the login page for someone not logged in), 403 refused,
 404 not found (what someone gets who may not see an object), 405 wrong method.
 """
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
@@ -435,6 +437,27 @@ TABLE = {
             "POST": "302 405 405 405 405 405 405 405 302 405 405",
         },
     ),
+    "schools:school_settings": (
+        lambda w: [w["pupil"].school_id],
+        {
+            "GET": "302 403 403 403 403 403 200 403 302 403 403",
+            "POST": "302 403 403 403 403 403 200 403 302 403 403",
+        },
+    ),
+    "schools:holiday_add": (
+        lambda w: [w["pupil"].school_id],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302 405 405",
+            "POST": "302 403 403 403 403 403 200 403 302 403 403",
+        },
+    ),
+    "schools:holiday_remove": (
+        lambda w: [_a_holiday(w["pupil"].school_id)],
+        {
+            "GET": "302 405 405 405 405 405 405 405 302 405 405",
+            "POST": "302 403 403 403 403 403 302 403 302 403 403",
+        },
+    ),
     "schools:classes": (
         lambda w: [],
         {
@@ -763,6 +786,19 @@ TABLE = {
         },
     ),
 }
+
+
+def _a_holiday(school_id) -> int:
+    """A holiday of the school's own list (the demo keeps none): for the URL to remove it."""
+    from schools.models import SchoolHoliday
+
+    holiday, _created = SchoolHoliday.objects.get_or_create(
+        school_id=school_id,
+        name="Studiedag",
+        starts_on=datetime.date(2027, 3, 1),
+        ends_on=datetime.date(2027, 3, 1),
+    )
+    return holiday.pk
 
 
 def named_urls(resolver=None, namespace=""):

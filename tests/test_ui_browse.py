@@ -63,6 +63,7 @@ JOBS = {
     "beheerder": {
         "cases:start",
         "schools:home",
+        "schools:school_settings",
         "schools:classes",
         "schools:class_edit",
         "schools:pupils",
