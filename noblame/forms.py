@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.forms import SafeModelMultipleChoiceField, record_ids
 from noblame.models import (
+    MAX_ROUNDS,
     CheckIn,
     FollowUpTalk,
     Participant,
@@ -411,3 +412,42 @@ class CloseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Bijvoorbeeld: de leerling wil deze hulp niet, of na vijf rondes niet beter."),
     )
+
+
+class SchoolSettingsForm(forms.Form):
+    """A school's own No Blame dates and rounds (beheer). The seeds' values are the defaults."""
+
+    check_in_days = forms.IntegerField(
+        label=_("Dagen tot het terugkomen op de opdracht van de gepeste leerling"),
+        min_value=1,
+        max_value=30,
+        help_text=_("Het protocol noemt ongeveer een week."),
+    )
+    victim_follow_up_min_days = forms.IntegerField(
+        label=_("Nabespreking met de gepeste leerling: vanaf dag"), min_value=1, max_value=60
+    )
+    victim_follow_up_max_days = forms.IntegerField(
+        label=_("Nabespreking met de gepeste leerling: uiterlijk dag"), min_value=1, max_value=60
+    )
+    group_follow_up_min_days = forms.IntegerField(
+        label=_("Nabespreking met de steungroep: vanaf dag"), min_value=1, max_value=60
+    )
+    group_follow_up_max_days = forms.IntegerField(
+        label=_("Nabespreking met de steungroep: uiterlijk dag"), min_value=1, max_value=60
+    )
+    max_rounds = forms.IntegerField(
+        label=_("Hoogste aantal rondes"),
+        min_value=1,
+        max_value=MAX_ROUNDS,
+        help_text=_("Hoogstens vijf rondes, zoals het protocol zegt."),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        for first, last in (
+            ("victim_follow_up_min_days", "victim_follow_up_max_days"),
+            ("group_follow_up_min_days", "group_follow_up_max_days"),
+        ):
+            if cleaned.get(first) and cleaned.get(last) and cleaned[first] > cleaned[last]:
+                self.add_error(last, _("De laatste dag ligt vóór de eerste dag."))
+        return cleaned

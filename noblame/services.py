@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition
 
+from audit.actor import acting_as
 from cases import fsm
 from cases.access import visible_pupils
 from cases.models import CasePupil, State
@@ -38,6 +39,7 @@ from noblame.models import (
     OtherClassPupil,
     Participant,
     Round,
+    SchoolSettings,
     SupportGroupMember,
     Traject,
     TrajectState,
@@ -47,6 +49,7 @@ from noblame.models import (
 )
 from noblame.signals import traject_closed
 from schools.models import Membership, Pupil, SchoolClass
+from schools.scope import require_managed
 
 __all__ = ["TransitionRefused"]
 
@@ -1032,3 +1035,33 @@ def _follow_up_order(current: Round, member, reason: str) -> str:
             % {"names": ", ".join(m.pupil.full_name for m in waiting)}
         )
     return reason if waiting else ""
+
+
+# --- the school's own settings (beheer) -----------------------------------------------------
+
+SETTINGS_FIELDS = (
+    "check_in_days",
+    "victim_follow_up_min_days",
+    "victim_follow_up_max_days",
+    "group_follow_up_min_days",
+    "group_follow_up_max_days",
+    "max_rounds",
+)
+
+
+def school_settings_save(school, *, by, **values) -> SchoolSettings:
+    """Change the No Blame dates and rounds of a school ``by`` manages. A check-in date
+    already set stays; the follow-up windows and the most rounds apply at once, to running
+    trajects too (they are read from these settings)."""
+    require_managed(by, school)
+    unknown = set(values) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"not a No Blame setting: {sorted(unknown)}")
+    with transaction.atomic(), acting_as(by):
+        settings = SchoolSettings.objects.select_for_update().filter(school=school).first()
+        settings = settings or SchoolSettings(school=school)
+        for name, value in values.items():
+            setattr(settings, name, value)
+        settings.full_clean()
+        settings.save()
+    return settings

@@ -6,6 +6,7 @@ app_name = "noblame"
 
 urlpatterns = [
     path("no-blame/", views.traject_list, name="list"),
+    path("beheer/scholen/<int:pk>/no-blame/", views.school_settings, name="school_settings"),
     path("casussen/<int:pk>/no-blame/", views.traject_detail, name="traject"),
     path("casussen/<int:pk>/no-blame/stap/<str:name>/", views.traject_fire, name="fire"),
     path("casussen/<int:pk>/no-blame/voorbereiding/", views.preparation, name="preparation"),

@@ -36,6 +36,7 @@ from noblame.forms import (
     OtherClassPupilForm,
     ParticipantAddForm,
     ScheduleForm,
+    SchoolSettingsForm,
     VictimFollowUpForm,
     VictimTalkForm,
 )
@@ -43,10 +44,13 @@ from noblame.models import (
     CASE_ROLE_TO_MEMBER,
     CLOSED_STATES,
     Participant,
+    SchoolSettings,
     SupportGroupMember,
     Traject,
     TrajectState,
 )
+from schools.scope import managed_schools
+from schools.views import beheer_view
 
 # What happens in each sub-step, in plain words for the traject page.
 STATE_TEXT = {
@@ -828,3 +832,24 @@ def printable(request, pk, kind):
     response["Content-Disposition"] = f'attachment; filename="{printables.filename(key, traject)}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- the school's own No Blame settings (beheer) --------------------------------------------
+
+
+@beheer_view("GET", "POST")
+def school_settings(request, pk):
+    school = get_object_or_404(managed_schools(request.user), pk=pk)
+    current = SchoolSettings.for_school(school)
+    initial = {name: getattr(current, name) for name in services.SETTINGS_FIELDS}
+    form = SchoolSettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.school_settings_save(school, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("De instellingen zijn opgeslagen."))
+            return redirect("noblame:school_settings", pk=school.pk)
+    return render(request, "noblame/school_settings.html", {"school": school, "form": form})

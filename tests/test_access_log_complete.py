@@ -34,6 +34,7 @@ SHOWS_NO_PUPIL_DATA = {
     "logout": "POST only: logs out and redirects",
     "set_language": "switches the language and redirects",
     "health": "database and file store answer: ok or error, for monitoring",
+    "noblame:school_settings": "a school's No Blame dates and rounds (beheer), no pupil",
     "audit:log": "the access log itself: usernames, object types and ids, never a pupil",
     # Overviews: a row per case (reference, pupils' names and part, stap) to find a
     # case by; opening the case, talk, plan or traject is the read that is recorded.

@@ -8,6 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from noblame import services as nb_services
+from noblame.models import SchoolSettings
 from schools import services
 from schools.holidays import holiday_on
 from schools.models import Role, School, SchoolHoliday
@@ -155,3 +157,57 @@ def test_the_beheerder_removes_a_holiday_of_their_school_only(as_beheerder, scho
     assert as_beheerder.post(reverse(remove, args=[foreign.pk])).status_code == 404
     assert as_beheerder.post(reverse(remove, args=[own.pk])).status_code == 302
     assert list(SchoolHoliday.objects.all()) == [foreign]
+
+
+# --- the No Blame dates (noblame's page, same rules) ------------------------------------------
+
+NO_BLAME = {
+    "check_in_days": "5",
+    "victim_follow_up_min_days": "7",
+    "victim_follow_up_max_days": "12",
+    "group_follow_up_min_days": "9",
+    "group_follow_up_max_days": "15",
+    "max_rounds": "4",
+}
+
+
+def test_the_beheerder_sets_the_no_blame_dates(as_beheerder, school):
+    url = reverse("noblame:school_settings", args=[school.pk])
+    assert as_beheerder.get(url).status_code == 200
+
+    assert as_beheerder.post(url, NO_BLAME).status_code == 302
+
+    saved = SchoolSettings.objects.get(school=school)
+    assert (saved.check_in_days, saved.victim_follow_up_max_days, saved.max_rounds) == (5, 12, 4)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("max_rounds", "6", "5"),
+        ("victim_follow_up_max_days", "6", "vóór de eerste dag"),
+        ("check_in_days", "", "verplicht"),
+    ],
+)
+def test_wrong_no_blame_dates_are_refused_on_the_page(as_beheerder, school, field, value, message):
+    before = SchoolSettings.objects.filter(school=school).values().get()
+
+    response = as_beheerder.post(
+        reverse("noblame:school_settings", args=[school.pk]), {**NO_BLAME, field: value}
+    )
+
+    assert response.status_code == 200
+    assert any(message in error for error in response.context["form"].errors[field])
+    assert message in response.content.decode()
+    assert SchoolSettings.objects.filter(school=school).values().get() == before
+
+
+def test_no_blame_dates_of_another_school_are_out_of_reach(client, as_beheerder, other_school, ib):
+    url = reverse("noblame:school_settings", args=[other_school.pk])
+    assert as_beheerder.get(url).status_code == 404
+    assert as_beheerder.post(url, NO_BLAME).status_code == 404
+    client.force_login(ib)
+    assert client.post(url, NO_BLAME).status_code == 403
+    assert SchoolSettings.objects.get(school=other_school).max_rounds == 5
+    with pytest.raises(PermissionDenied):
+        nb_services.school_settings_save(other_school, by=ib, max_rounds=3)
