@@ -1,5 +1,6 @@
-"""Admin for the board's application manager: each school's No Blame settings and talk
-guidance. Trajects are case content and are not in the admin at all."""
+"""Admin for the board's application manager: each school's No Blame settings (to read;
+the beheerder changes them in the beheer pages) and talk guidance. Trajects are case
+content and are not in the admin at all."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +21,14 @@ class SchoolSettingsAdmin(admin.ModelAdmin):
         "max_rounds",
     ]
     fields = ["school", *list_display[1:]]
-    readonly_fields = ["school"]
 
     def has_add_permission(self, request):
         return False  # every school gets its settings when it is created
+
+    def has_change_permission(self, request, obj=None):
+        # Shown, not changed here: the school's beheerder changes them in the beheer pages,
+        # through ``noblame.services.school_settings_save`` (the one way in).
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -4,6 +4,7 @@ holds which role where. Classes, pupils and guardians are kept in the beheer pag
 from django.contrib import admin
 
 from schools.models import Membership, School, SchoolBoard
+from schools.services import SCHOOL_SETTINGS
 
 
 @admin.register(SchoolBoard)
@@ -16,6 +17,12 @@ class SchoolAdmin(admin.ModelAdmin):
     list_display = ["name", "town", "board"]
     list_filter = ["board"]
     search_fields = ["name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A school's own settings are the beheerder's, through
+        # ``schools.services.school_settings_save`` (the one way in); a new school starts
+        # with the protocol's defaults.
+        return SCHOOL_SETTINGS
 
 
 @admin.register(Membership)
