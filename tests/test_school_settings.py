@@ -211,3 +211,19 @@ def test_no_blame_dates_of_another_school_are_out_of_reach(client, as_beheerder,
     assert SchoolSettings.objects.get(school=other_school).max_rounds == 5
     with pytest.raises(PermissionDenied):
         nb_services.school_settings_save(other_school, by=ib, max_rounds=3)
+
+
+def test_the_application_admin_shows_the_settings_but_does_not_change_them(client, school):
+    from django.contrib.auth.models import User
+
+    root = User.objects.create_superuser("root", "root@example.nl", "a-long-test-pass")
+    client.force_login(root)
+    settings_row = SchoolSettings.objects.get(school=school)
+    url = reverse("admin:noblame_schoolsettings_change", args=[settings_row.pk])
+
+    assert client.get(url).status_code == 200  # read-only
+    client.post(url, {"check_in_days": "3", "max_rounds": "2"})
+    assert SchoolSettings.objects.get(school=school).max_rounds == 5
+
+    page = client.get(reverse("admin:schools_school_change", args=[school.pk])).content
+    assert b'name="one_off_review_days"' not in page  # shown, not an input
