@@ -36,6 +36,7 @@ IN_URL_WORDS = {
     "evi": "review: the talk kind one_off_review, the transition start_review",
     "teun": "steungroep: the No Blame support group page",
     "eren": "verwijderen, annuleren, doorvoeren: URL words of the No Blame and beheer pages",
+    "ties": "vakanties: the beheer pages of a school's own holidays",
 }
 SHORTEST_NAME = 3  # shorter names ("Bo", "Ali") are parts of too many words
 # The page a person may open (``cases.access.pages_for``) -> the search it has.
