@@ -320,6 +320,21 @@ class AddPupilForm(forms.Form):
         self.order_fields(["pupil", "role"])
 
 
+def class_choices(classes) -> list:
+    """The choices of a class select without a model object per class: "groep 5
+    (2025-2026)", grouped by school when there are several (an IB of more than one school
+    would otherwise see "groep 5" once per school)."""
+    rows = classes.order_by("school__name", "-school_year", "name").values_list(
+        "pk", "name", "school_year", "school__name"
+    )
+    by_school = {}
+    for pk, name, year, school in rows:
+        by_school.setdefault(school, []).append((pk, f"{name} ({year})"))
+    if len(by_school) == 1:
+        return next(iter(by_school.values()))
+    return list(by_school.items())
+
+
 class DashboardFilterForm(forms.Form):
     """The dashboard's filter. A pupil is looked up by ``name``, which comes in a POST body
     only; the URL carries the pupils found as ids (``leerling``). A name in a URL would land
@@ -350,9 +365,10 @@ class DashboardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         schools = Membership.objects.filter(user=user).values("school_id")
-        self.fields["school_class"].queryset = SchoolClass.objects.filter(
-            school_id__in=schools
-        ).select_related("school")
+        classes = SchoolClass.objects.filter(school_id__in=schools)
+        field = self.fields["school_class"]
+        field.queryset = classes  # what a chosen class is checked against
+        field.choices = [("", field.empty_label), *class_choices(classes)]
         self.fields["state"].choices = [("", _("Alle stappen")), *State.choices]
         self.fields["leerling"].queryset = (
             visible_pupils(user).select_related("school_class").order_by("last_name", "first_name")

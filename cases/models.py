@@ -5,6 +5,8 @@ transition methods below declare source, target, permission and guard for
 django-fsm and carry no side effects of their own.
 """
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -86,6 +88,14 @@ def _target_after_reopen(case: "Case") -> str:
     if routing.had_own_traject(case):
         return State.ACTION_PLAN
     return _target_by_history(case)
+
+
+class ListPupil(NamedTuple):
+    """A pupil as a row of a case list shows them (``Case.pupil_list``)."""
+
+    full_name: str
+    role_label: str
+    class_name: str
 
 
 class Case(ThreadSafeConcurrentTransitionMixin, ChoiceLabels, models.Model):
@@ -417,6 +427,17 @@ class Case(ThreadSafeConcurrentTransitionMixin, ChoiceLabels, models.Model):
             else cp.pupil.first_name
             for cp in rows
         )
+
+    @property
+    def pupil_list(self) -> list["ListPupil"]:
+        """The pupils of a list row, by role and name (``queries.with_list_data`` fetches
+        them with the case as ``pupil_rows``)."""
+        labels = dict(CasePupil.Role.choices)
+        rows = sorted(self.pupil_rows or [], key=lambda row: (row[2], row[1], row[0]))
+        return [
+            ListPupil(f"{first} {last}", str(labels.get(role, role)), class_name or "")
+            for first, last, role, class_name in rows
+        ]
 
     def pupils_in_role(self, role: str):
         return [cp.pupil for cp in self.case_pupils.all() if cp.role == role]

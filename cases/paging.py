@@ -2,6 +2,7 @@
 of the filter kept in the page links (ids only: a pupil's name never goes in a URL)."""
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
 
 PER_PAGE = 25
 # The most rows a capped list (dashboard, start page, Te doen) shows before "show all".
@@ -25,3 +26,11 @@ def page_of(request, items, *, query: str | None = None, count: int | None = Non
     page.query = query
     page.elided = list(paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
     return page
+
+
+def capped(items: QuerySet, cap: int = CAP) -> tuple[list, int]:
+    """The first ``cap`` rows of ``items`` and how many rows there are in all, in one query:
+    the total is counted by the database beside each row (``COUNT(*) OVER ()``, taken
+    before the limit), so a capped list and its "all N" link need no COUNT of their own."""
+    rows = list(items.annotate(rows_in_all=Window(Count("pk")))[:cap])
+    return rows, (rows[0].rows_in_all if rows else 0)

@@ -10,16 +10,19 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import (
+    Aggregate,
     Count,
     Exists,
     F,
+    JSONField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     prefetch_related_objects,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import JSONArray, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,7 +44,7 @@ from cases.models import (
     Talk,
     TalkVersion,
 )
-from cases.paging import CAP
+from cases.paging import CAP, capped
 from schools.holidays import holiday_annotations
 
 # Stappen in which the IB leads: the plan van aanpak and choosing the coaches.
@@ -50,24 +53,44 @@ DUE_WITHIN_DAYS = 7
 
 
 def list_rows(cases: QuerySet) -> QuerySet:
-    """Cases with only the columns a list row shows (``_case_table.html``)."""
-    return cases.select_related("school").only(*LIST_COLUMNS)
+    """Cases with only the columns a list row shows (``_case_table.html``), their pupils
+    included (``pupil_rows``)."""
+    return cases.select_related("school").only(*LIST_COLUMNS).annotate(pupil_rows=pupil_rows())
+
+
+class JSONList(Aggregate):
+    """The rows of a group as one JSON list (SQLite ``json_group_array``, PostgreSQL
+    ``jsonb_agg``)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
+
+
+def pupil_rows() -> Subquery:
+    """The pupils of a case as one column of the case's row, ``[[first name, last name,
+    role, class name], ...]`` (``Case.pupil_list`` reads it): a list of cases needs no
+    second query for its pupils and no model object per pupil."""
+    rows = (
+        CasePupil.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(
+            rows=JSONList(
+                JSONArray(
+                    "pupil__first_name", "pupil__last_name", "role", "pupil__school_class__name"
+                )
+            )
+        )
+        .values("rows")
+    )
+    return Subquery(rows, output_field=JSONField())
 
 
 def _list_prefetches() -> list[Prefetch]:
     return [
-        Prefetch(
-            "case_pupils",
-            queryset=CasePupil.objects.select_related("pupil__school_class")
-            .only(
-                "case_id",
-                "role",
-                "pupil__first_name",
-                "pupil__last_name",
-                "pupil__school_class__name",
-            )
-            .order_by("role", "pupil__last_name", "pupil__first_name"),
-        ),
         Prefetch(
             "talks",
             queryset=open_planned_talks().only("case_id", "planned_on", "window_closes"),
@@ -78,12 +101,13 @@ def _list_prefetches() -> list[Prefetch]:
 
 def with_list_data(cases: QuerySet) -> QuerySet:
     """Cases with what a list row shows, and nothing more: pupils with their class, and the
-    first open planned talk. Three queries for a page of rows, whatever its history."""
+    first open planned talk. Two queries for a page of rows, whatever its history."""
     return list_rows(cases).prefetch_related(*_list_prefetches())
 
 
 def add_list_data(cases: list) -> None:
-    """``with_list_data`` for cases already fetched (several lists at once: two queries)."""
+    """``with_list_data`` for cases already fetched by ``list_rows`` (several lists at
+    once: one query)."""
     prefetch_related_objects(cases, *_list_prefetches())
 
 
@@ -198,19 +222,14 @@ def todo_counts(user, today: datetime.date | None = None, *, school_wide: bool =
 
 
 def todo_for(user, today: datetime.date | None = None, cap: int = CAP) -> Todo:
-    """The Te doen lists, each capped at ``cap`` rows: three queries."""
+    """The Te doen lists, each capped at ``cap`` rows and counted in the same query: three
+    queries with the pupils."""
     today = today or timezone.localdate()
     talks = talk_rows(todo_talks(user, today))
-    counts = todo_counts(user, today)
-    overdue = list(talks.filter(past_window(today))[:cap])
-    due = list(talks.exclude(past_window(today))[:cap])
+    overdue, overdue_count = capped(talks.filter(past_window(today)), cap)
+    due, due_count = capped(talks.exclude(past_window(today)), cap)
     prefetch_related_objects(overdue + due, CASE_PUPILS)  # one query for both lists
-    return Todo(
-        overdue=overdue,
-        due=due,
-        overdue_count=counts["overdue"],
-        due_count=counts["due"],
-    )
+    return Todo(overdue=overdue, due=due, overdue_count=overdue_count, due_count=due_count)
 
 
 # --- dashboard -------------------------------------------------------------------------

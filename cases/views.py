@@ -42,7 +42,7 @@ from cases.models import (
     Notification,
     State,
 )
-from cases.paging import CAP, page_of
+from cases.paging import CAP, capped, page_of
 from cases.rules import CASE_WORKERS
 from cases.signs import WARNING_SIGNS
 from cases.steps import (
@@ -267,6 +267,7 @@ def dashboard(request):
         count=figures.total,
     )
     waiting = list(queries.list_rows(queries.waiting_for_ib(user))[:CAP])
+    overdue, overdue_count = capped(queries.talk_rows(queries.overdue_talks(user, today)))
     # One round of related rows for both lists.
     queries.add_list_data([*waiting, *page.object_list])
     return render(
@@ -276,9 +277,9 @@ def dashboard(request):
             "form": form,
             "chosen_pupils": form.chosen_pupils(),
             "waiting_count": figures.waiting,
-            "overdue_count": queries.overdue_talks(user, today).count(),
+            "overdue_count": overdue_count,
             "waiting": waiting,
-            "overdue": queries.talk_rows(queries.overdue_talks(user, today))[:CAP],
+            "overdue": overdue,
             "counts": figures.per_state,
             "open_total": sum(n for _state, _label, n in figures.per_state),
             "per_month": per_month,
