@@ -789,12 +789,16 @@ def print_pages(vendor, args, results, queries_demo, queries_big) -> None:
     say(
         f"\n{vendor}: {args.cases} cases, {WORKERS} sync workers, {args.connections} "
         f"connections, {args.duration:g} s per page. share = the page's req/s / the bare "
-        f"page's req/s in the {args.duration / 2:g} s just before it (bare r/s)"
+        f"page's req/s in the {args.duration / 2:g} s just before it (bare r/s); ref = the "
+        f"page's req/s / the reference row's (a whole page with the layout), not judged"
+    )
+    reference = next(
+        (results[label] for label, *_rest in PAGES if label.startswith(REFERENCE)), None
     )
     head = (
         f"{'page':<26} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'n':>5} {'err':>4} "
-        f"{'KB':>6} {'bare r/s':>8} {'share':>6} {'q demo':>6} {'q ' + str(args.cases):>7}  "
-        f"{'speed':<5} {'queries':<7}"
+        f"{'KB':>6} {'bare r/s':>8} {'share':>6} {'ref':>5} {'q demo':>6} "
+        f"{'q ' + str(args.cases):>7}  {'speed':<5} {'queries':<7}"
     )
     say(head)
     say("-" * len(head))
@@ -804,13 +808,14 @@ def print_pages(vendor, args, results, queries_demo, queries_big) -> None:
         q_demo, q_big = queries_demo[label], queries_big[label]
         if main_page:
             share = r.rps / r.bare_rps if r.bare_rps else 0.0
-            columns = f"{r.bare_rps:>8.1f} {share:>6.0%}"
+            of_reference = f"{r.rps / reference.rps:>5.0%}" if reference and reference.rps else ""
+            columns = f"{r.bare_rps:>8.1f} {share:>6.0%} {of_reference:>5}"
             speed = verdict(share >= MIN_SHARE and r.p99 < MAX_P99_MS)
             count = verdict(max(q_demo, q_big) <= MAX_QUERIES)
             if label.startswith(REFERENCE):
                 speed = count = "-"
         else:
-            columns, speed, count = f"{'':>8} {'':>6}", "", ""
+            columns, speed, count = f"{'':>8} {'':>6} {'':>5}", "", ""
         errors = sum(r.errors.values())
         say(
             f"{label:<26} {r.rps:>7.1f} {r.p50:>8.0f} {r.p99:>8.0f} {r.n:>5} {errors:>4} "
