@@ -98,6 +98,21 @@ class ListPupil(NamedTuple):
     class_name: str
 
 
+# The order of ``short_names``: the victim first, then the bully, then the others.
+SHORT_NAMES_ORDER = {"victim": 0, "bully": 1}
+
+
+def short_names(rows) -> str:
+    """ "Sanne V., Daan J." from a case's pupil rows ``[first name, last name, role, class
+    name, case pupil id]`` (``queries.pupil_rows``): the victim first, then the bully, then
+    the others in the order they were added."""
+    rows = sorted(rows or [], key=lambda row: (SHORT_NAMES_ORDER.get(row[2], 2), row[4]))
+    return ", ".join(
+        f"{first} {last.split()[-1][:1]}." if last.strip() else first
+        for first, last, _role, _class, _pk in rows
+    )
+
+
 class Case(ThreadSafeConcurrentTransitionMixin, ChoiceLabels, models.Model):
     school = models.ForeignKey(
         School, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school")
@@ -417,16 +432,15 @@ class Case(ThreadSafeConcurrentTransitionMixin, ChoiceLabels, models.Model):
     @property
     def pupils_short(self) -> str:
         """The case's pupils, the victim first, as first name and initial ("Sanne V.,
-        Daan J."): beside the reference in lists, for whoever may see the case. Reads
-        ``case_pupils`` (prefetch ``case_pupils__pupil`` in lists)."""
-        order = {CasePupil.Role.VICTIM: 0, CasePupil.Role.BULLY: 1}
-        rows = sorted(self.case_pupils.all(), key=lambda cp: (order.get(cp.role, 2), cp.pk))
-        return ", ".join(
-            f"{cp.pupil.first_name} {cp.pupil.last_name.split()[-1][:1]}."
-            if cp.pupil.last_name.strip()
-            else cp.pupil.first_name
-            for cp in rows
-        )
+        Daan J."): beside the reference in lists, for whoever may see the case. Lists of
+        talks and trajects fetch the rows with them (``queries.with_case_pupils``) and use
+        the template filter ``pupils_short``."""
+        rows = getattr(self, "pupil_rows", None)
+        if rows is None:
+            rows = self.case_pupils.values_list(
+                "pupil__first_name", "pupil__last_name", "role", "pupil__school_class__name", "pk"
+            )
+        return short_names(rows)
 
     @property
     def pupil_list(self) -> list["ListPupil"]:
@@ -436,7 +450,7 @@ class Case(ThreadSafeConcurrentTransitionMixin, ChoiceLabels, models.Model):
         rows = sorted(self.pupil_rows or [], key=lambda row: (row[2], row[1], row[0]))
         return [
             ListPupil(f"{first} {last}", str(labels.get(role, role)), class_name or "")
-            for first, last, role, class_name in rows
+            for first, last, role, class_name, _pk in rows
         ]
 
     def pupils_in_role(self, role: str):

@@ -69,24 +69,36 @@ class JSONList(Aggregate):
         return super().as_sql(compiler, connection, function="JSONB_AGG", **extra_context)
 
 
-def pupil_rows() -> Subquery:
-    """The pupils of a case as one column of the case's row, ``[[first name, last name,
-    role, class name], ...]`` (``Case.pupil_list`` reads it): a list of cases needs no
-    second query for its pupils and no model object per pupil."""
+def pupil_rows(case: str = "pk") -> Subquery:
+    """The pupils of a case as one column of a row, ``[[first name, last name, role, class
+    name, case pupil id], ...]``: of the case itself, or (``case="case_id"``) of the case
+    of a talk or traject. ``Case.pupil_list``, ``Case.pupils_short`` and the template
+    filter ``pupils_short`` read it: a list needs no second query for its pupils and no
+    model object per pupil."""
     rows = (
-        CasePupil.objects.filter(case=OuterRef("pk"))
+        CasePupil.objects.filter(case=OuterRef(case))
         .order_by()
         .values("case")
         .annotate(
             rows=JSONList(
                 JSONArray(
-                    "pupil__first_name", "pupil__last_name", "role", "pupil__school_class__name"
+                    "pupil__first_name",
+                    "pupil__last_name",
+                    "role",
+                    "pupil__school_class__name",
+                    "pk",
                 )
             )
         )
         .values("rows")
     )
     return Subquery(rows, output_field=JSONField())
+
+
+def with_case_pupils(rows: QuerySet) -> QuerySet:
+    """Talks, trajects or notifications with the pupils of their case (``case_pupil_rows``,
+    for the template filter ``pupils_short``): in the same query."""
+    return rows.annotate(case_pupil_rows=pupil_rows("case_id"))
 
 
 def _list_prefetches() -> list[Prefetch]:
@@ -115,10 +127,6 @@ def add_list_data(cases: list) -> None:
 LIST_COLUMNS = ("reference", "state", "signal_date", "created_at", "cycle", "school__name")
 
 
-# The pupils beside a case reference in the lists of talks (``Case.pupils_short``): one query.
-CASE_PUPILS = Prefetch("case__case_pupils", queryset=CasePupil.objects.select_related("pupil"))
-
-
 def open_planned_talks() -> QuerySet:
     """Planned talks of the current cycle of an open case that have no record yet."""
     return (
@@ -130,7 +138,7 @@ def open_planned_talks() -> QuerySet:
 
 def talk_rows(talks: QuerySet) -> QuerySet:
     """Planned talks with what a row of ``_todo_table.html`` shows: kind, date, case and its
-    school. Lists that show the pupils too prefetch ``CASE_PUPILS``."""
+    school. Lists that show the pupils too add ``with_case_pupils``."""
     return talks.select_related("case", "case__school").only(
         "kind",
         "planned_on",
@@ -222,13 +230,12 @@ def todo_counts(user, today: datetime.date | None = None, *, school_wide: bool =
 
 
 def todo_for(user, today: datetime.date | None = None, cap: int = CAP) -> Todo:
-    """The Te doen lists, each capped at ``cap`` rows and counted in the same query: three
-    queries with the pupils."""
+    """The Te doen lists, each capped at ``cap`` rows and counted in the same query, the
+    pupils of each case in its row: two queries."""
     today = today or timezone.localdate()
-    talks = talk_rows(todo_talks(user, today))
+    talks = with_case_pupils(talk_rows(todo_talks(user, today)))
     overdue, overdue_count = capped(talks.filter(past_window(today)), cap)
     due, due_count = capped(talks.exclude(past_window(today)), cap)
-    prefetch_related_objects(overdue + due, CASE_PUPILS)  # one query for both lists
     return Todo(overdue=overdue, due=due, overdue_count=overdue_count, due_count=due_count)
 
 

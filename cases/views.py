@@ -88,9 +88,10 @@ def start(request):
         "today": timezone.localdate(),
         # How much the other apps ask of this person (No Blame preparation requests, ...).
         "todo_extra_count": sum(hooks.ask_all("todo_count", user)),
-        "notifications": Notification.objects.filter(user=user, read_at__isnull=True)
+        "notifications": queries.with_case_pupils(
+            Notification.objects.filter(user=user, read_at__isnull=True)
+        )
         .select_related("case", "case__school")
-        .prefetch_related(queries.CASE_PUPILS)
         .only(
             "message",
             "created_at",
@@ -187,9 +188,7 @@ def todo(request):
     today = timezone.localdate()
     wanted = request.GET.get("lijst")
     if wanted in TODO_LISTS:
-        talks = queries.talk_rows(queries.todo_talks(request.user, today)).prefetch_related(
-            queries.CASE_PUPILS
-        )
+        talks = queries.with_case_pupils(queries.talk_rows(queries.todo_talks(request.user, today)))
         if wanted == "te-laat":
             talks = talks.filter(queries.past_window(today))
         else:
@@ -231,9 +230,7 @@ def dashboard(request):
         )
     today = timezone.localdate()
     if request.method == "GET" and request.GET.get("lijst") == "te-laat":
-        talks = queries.talk_rows(queries.overdue_talks(user, today)).prefetch_related(
-            queries.CASE_PUPILS
-        )
+        talks = queries.with_case_pupils(queries.talk_rows(queries.overdue_talks(user, today)))
         return render(
             request,
             "cases/todo_list.html",

@@ -207,10 +207,10 @@ def _list_rows(trajects, pks=None):
     """Trajects with only what a row of the list shows."""
     if pks is not None:
         trajects = trajects.filter(pk__in=list(pks))
-    return (
-        trajects.select_related("case", "case__school")
-        .only("state", "round", "closed_at", "case__reference", "case__state", "case__school__name")
-        .prefetch_related(case_queries.CASE_PUPILS)  # the pupils beside the reference
+    return case_queries.with_case_pupils(  # the pupils beside the reference
+        trajects.select_related("case", "case__school").only(
+            "state", "round", "closed_at", "case__reference", "case__state", "case__school__name"
+        )
     )
 
 

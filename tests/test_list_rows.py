@@ -16,6 +16,7 @@ from cases.forms import DashboardFilterForm
 from cases.models import Case, CasePupil, State, Talk
 from cases.paging import capped
 from cases.talks import TalkKind
+from cases.templatetags.cases_ui import pupils_short
 from schools.models import Membership, Role, SchoolClass
 from tests.walk import new_case, walk
 
@@ -144,3 +145,39 @@ def test_a_class_of_another_school_is_refused_with_a_message(client, people, oth
     response = client.get(reverse("cases:dashboard") + f"?school_class={elsewhere.pk}")
     assert response.status_code == 200
     assert "groep 8" not in response.content.decode()
+
+
+def _short_names_oracle(case) -> str:
+    order = {"victim": 0, "bully": 1}
+    rows = sorted(
+        CasePupil.objects.filter(case=case).select_related("pupil"),
+        key=lambda cp: (order.get(cp.role, 2), cp.pk),
+    )
+    return ", ".join(
+        f"{cp.pupil.first_name} {cp.pupil.last_name.split()[-1][:1]}."
+        if cp.pupil.last_name.strip()
+        else cp.pupil.first_name
+        for cp in rows
+    )
+
+
+def test_a_talk_row_names_the_pupils_of_its_case_as_the_case_does(seeded):
+    talks = list(queries.with_case_pupils(Talk.objects.select_related("case")))
+    assert len({talk.case_id for talk in talks}) > 50
+    for talk in talks:
+        expected = _short_names_oracle(talk.case)
+        assert pupils_short(talk.case_pupil_rows) == expected, talk.case.reference
+        assert talk.case.pupils_short == expected
+
+
+def test_te_doen_shows_the_pupils_beside_the_case(client, school, people, victim, bully):
+    case = walk(new_case(school, people["teacher5"], victim, bully), State.ACTION_PLAN, people)
+    services.talk_plan(case, TalkKind.OTHER, TODAY() + datetime.timedelta(days=1), by=people["ib"])
+    client.force_login(people["ib"])
+
+    html = client.get(reverse("cases:todo") + "?lijst=komend").content.decode()
+
+    short = _short_names_oracle(case)
+    assert short.startswith(f"{victim.first_name} ")  # the victim first
+    assert f"{case.reference}</a>" in html
+    assert short in html
