@@ -748,7 +748,13 @@ class Notification(ChoiceLabels, models.Model):
         verbose_name_plural = _("meldingen")
         ordering = ["-created_at"]
         # The unread notifications of a user: start page, dashboard, case page.
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read")]
+        # A user's unread notifications, newest first (the start page shows ten of them):
+        # read from the index in order, however many there are.
+        indexes = [
+            models.Index(
+                fields=["user", "read_at", "created_at"], name="notification_unread_newest"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.message

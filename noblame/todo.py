@@ -29,6 +29,21 @@ def preparation_requests(user):
     the case's teacher and IB (on a case they see) until they confirm, and whoever the SMW
     added to the list. Counted and capped in SQL (``Traject.preparation_list`` is the same
     rule for one traject)."""
+    return (
+        _waiting_for_confirmation(user)
+        .annotate(
+            case_visible=ExpressionWrapper(
+                visible_cases_q(user, "case__"), output_field=BooleanField()
+            )
+        )
+        .select_related("case")
+        .only("case_id", "created_at", "state", "case__reference", "case__state", "case__school_id")
+        .order_by("created_at", "pk")
+    )
+
+
+def _waiting_for_confirmation(user):
+    """The rule of ``preparation_requests``, without what its rows show: for counting."""
     confirmed = Participant.objects.filter(
         traject=OuterRef("pk"), user=user, confirmed_at__isnull=False
     )
@@ -45,20 +60,22 @@ def preparation_requests(user):
         Traject.objects.filter(state=TrajectState.PREPARATION)
         .filter(~Exists(confirmed))
         .filter(expected | added)
-        .annotate(
-            case_visible=ExpressionWrapper(
-                visible_cases_q(user, "case__"), output_field=BooleanField()
-            )
-        )
-        .select_related("case")
-        .only("case_id", "created_at", "state", "case__reference", "case__state", "case__school_id")
-        .order_by("created_at", "pk")
     )
 
 
 def check_ins_due(user, today: datetime.date | None = None):
     """Trajects of ``user``'s cases whose victim check-in is not recorded and falls due soon,
     where ``user`` may hold the talk (``rules.TALK_HOLDER``, in SQL)."""
+    return (
+        _check_ins_due(user, today)
+        .select_related("case")
+        .only("case_id", "created_at", "state", "case__reference", "case__state", "case__school_id")
+        .order_by("created_at", "pk")
+    )
+
+
+def _check_ins_due(user, today: datetime.date | None = None):
+    """The rule of ``check_ins_due``, without what its rows show: for counting."""
     today = today or timezone.localdate()
     return (
         Traject.objects.filter(
@@ -82,15 +99,12 @@ def check_ins_due(user, today: datetime.date | None = None):
             )
         )
         .filter(check_in_on__lte=today + datetime.timedelta(days=CHECK_IN_SHOWN_DAYS_BEFORE))
-        .select_related("case")
-        .only("case_id", "created_at", "state", "case__reference", "case__state", "case__school_id")
-        .order_by("created_at", "pk")
     )
 
 
 def todo_count(user) -> list[int]:
     """How many items ``todo_items`` has for ``user`` in all (the start page's figure)."""
-    return [preparation_requests(user).count() + check_ins_due(user).count()]
+    return [_waiting_for_confirmation(user).count() + _check_ins_due(user).count()]
 
 
 def todo_items(user, cap: int = CAP) -> list[dict]:

@@ -17,6 +17,7 @@ from cases.models import Case, CasePupil, State, Talk
 from cases.paging import capped
 from cases.talks import TalkKind
 from cases.templatetags.cases_ui import pupils_short
+from noblame import todo
 from schools.models import Membership, Role, SchoolClass
 from tests.walk import new_case, walk
 
@@ -181,3 +182,12 @@ def test_te_doen_shows_the_pupils_beside_the_case(client, school, people, victim
     assert short.startswith(f"{victim.first_name} ")  # the victim first
     assert f"{case.reference}</a>" in html
     assert short in html
+
+
+def test_the_start_page_figure_counts_every_no_blame_item_for_every_demo_account(seeded):
+    checked = 0
+    for user in get_user_model().objects.order_by("pk"):
+        items = len(todo.preparation_requests(user)) + len(todo.check_ins_due(user))
+        assert todo.todo_count(user) == [items], user.username
+        checked += items
+    assert checked > 0
