@@ -41,3 +41,26 @@ def test_every_template_has_the_filter_without_loading_it():
 
 def test_nothing_for_no_date():
     assert short_date(None) == ""
+
+
+def test_a_day_in_the_coming_week_with_its_weekday():
+    with translation.override("nl"):
+        assert short_date(datetime.date(2026, 12, 4), "weekday") == "vrijdag 4 dec."
+        assert short_date(datetime.date(2027, 5, 3), "weekday") == "maandag 3 mei"
+    with translation.override("en"):
+        assert short_date(datetime.date(2026, 12, 4), "weekday") == "Friday 4 Dec"
+
+
+def test_no_template_shows_a_month_the_english_way_in_dutch():
+    """Django's "M" gives "Dec" in Dutch too: every template uses ``short_date``."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    offending = [
+        f"{path.relative_to(settings.BASE_DIR)}: {line.strip()[:80]}"
+        for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
+        for line in path.read_text().splitlines()
+        if "|date:" in line and " M" in line.split("|date:", 1)[1][:12]
+    ]
+    assert offending == []
