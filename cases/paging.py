@@ -32,5 +32,7 @@ def capped(items: QuerySet, cap: int = CAP) -> tuple[list, int]:
     """The first ``cap`` rows of ``items`` and how many rows there are in all, in one query:
     the total is counted by the database beside each row (``COUNT(*) OVER ()``, taken
     before the limit), so a capped list and its "all N" link need no COUNT of their own."""
+    if cap <= 0:  # no row to carry the total
+        return [], items.count()
     rows = list(items.annotate(rows_in_all=Window(Count("pk")))[:cap])
     return rows, (rows[0].rows_in_all if rows else 0)

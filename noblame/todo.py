@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cases.access import acting_q, may_open, school_ids_of, visible_cases_q
-from cases.paging import CAP
+from cases.paging import CAP, capped
 from noblame import rules
 from noblame.models import Participant, Traject, TrajectState, VictimTalk
 
@@ -112,8 +112,8 @@ def todo_items(user, cap: int = CAP) -> list[dict]:
     each kind, and a line that says how many more there are."""
     today = timezone.localdate()
     items = []
-    requests = preparation_requests(user)
-    for traject in requests[:cap]:
+    requests, in_all = capped(preparation_requests(user), cap)
+    for traject in requests:
         items.append(
             {
                 "case": traject.case,
@@ -128,9 +128,9 @@ def todo_items(user, cap: int = CAP) -> list[dict]:
                 "action_label": _("Ik ken de No Blame-aanpak"),
             }
         )
-    items += _more(user, requests.count() - cap)
-    check_ins = check_ins_due(user, today)
-    for traject in check_ins[:cap]:
+    items += _more(user, in_all - cap)
+    check_ins, in_all = capped(check_ins_due(user, today), cap)
+    for traject in check_ins:
         items.append(
             {
                 "case": traject.case,
@@ -142,7 +142,7 @@ def todo_items(user, cap: int = CAP) -> list[dict]:
                 "url": reverse("noblame:check_in", args=[traject.case_id]),
             }
         )
-    items += _more(user, check_ins.count() - cap)
+    items += _more(user, in_all - cap)
     return items
 
 

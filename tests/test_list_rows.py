@@ -191,3 +191,10 @@ def test_the_start_page_figure_counts_every_no_blame_item_for_every_demo_account
         assert todo.todo_count(user) == [items], user.username
         checked += items
     assert checked > 0
+
+
+def test_a_list_capped_at_nothing_still_says_how_many(school, people, victim, bully):
+    case = walk(new_case(school, people["teacher5"], victim, bully), State.ACTION_PLAN, people)
+    services.talk_plan(case, TalkKind.OTHER, TODAY() - datetime.timedelta(days=1), by=people["ib"])
+
+    assert capped(queries.overdue_talks(people["ib"]), 0) == ([], 1)
