@@ -435,23 +435,27 @@ class Case(ThreadSafeConcurrentTransitionMixin, ChoiceLabels, models.Model):
         Daan J."): beside the reference in lists, for whoever may see the case. Lists of
         talks and trajects fetch the rows with them (``queries.with_case_pupils``) and use
         the template filter ``pupils_short``."""
-        rows = getattr(self, "pupil_rows", None)
-        if rows is None:
-            rows = self.case_pupils.values_list(
-                "pupil__first_name", "pupil__last_name", "role", "pupil__school_class__name", "pk"
-            )
-        return short_names(rows)
+        return short_names(self._pupil_rows())
 
     @property
     def pupil_list(self) -> list["ListPupil"]:
         """The pupils of a list row, by role and name (``queries.with_list_data`` fetches
         them with the case as ``pupil_rows``)."""
         labels = dict(CasePupil.Role.choices)
-        rows = sorted(self.pupil_rows or [], key=lambda row: (row[2], row[1], row[0]))
+        rows = sorted(self._pupil_rows(), key=lambda row: (row[2], row[1], row[0]))
         return [
             ListPupil(f"{first} {last}", str(labels.get(role, role)), class_name or "")
             for first, last, role, class_name, _pk in rows
         ]
+
+    def _pupil_rows(self) -> list:
+        """The rows of ``queries.pupil_rows`` fetched with the case, else one query."""
+        rows = getattr(self, "pupil_rows", None)
+        if rows is None:
+            rows = self.case_pupils.values_list(
+                "pupil__first_name", "pupil__last_name", "role", "pupil__school_class__name", "pk"
+            )
+        return list(rows)
 
     def pupils_in_role(self, role: str):
         return [cp.pupil for cp in self.case_pupils.all() if cp.role == role]

@@ -198,3 +198,10 @@ def test_a_list_capped_at_nothing_still_says_how_many(school, people, victim, bu
     services.talk_plan(case, TalkKind.OTHER, TODAY() - datetime.timedelta(days=1), by=people["ib"])
 
     assert capped(queries.overdue_talks(people["ib"]), 0) == ([], 1)
+
+
+def test_a_case_fetched_without_its_rows_still_lists_its_pupils(school, people, victim, bully):
+    case = Case.objects.get(pk=new_case(school, people["teacher5"], victim, bully).pk)
+
+    assert [tuple(p) for p in case.pupil_list] == _expected_pupils(case)
+    assert case.pupils_short == _short_names_oracle(case)
