@@ -324,15 +324,15 @@ def class_choices(classes) -> list:
     """The choices of a class select without a model object per class: "groep 5
     (2025-2026)", grouped by school when there are several (an IB of more than one school
     would otherwise see "groep 5" once per school)."""
-    rows = classes.order_by("school__name", "-school_year", "name").values_list(
-        "pk", "name", "school_year", "school__name"
+    rows = classes.order_by("school__name", "school_id", "-school_year", "name").values_list(
+        "pk", "name", "school_year", "school_id", "school__name"
     )
     by_school = {}
-    for pk, name, year, school in rows:
-        by_school.setdefault(school, []).append((pk, f"{name} ({year})"))
+    for pk, name, year, school_id, school in rows:
+        by_school.setdefault((school_id, school), []).append((pk, f"{name} ({year})"))
     if len(by_school) == 1:
         return next(iter(by_school.values()))
-    return list(by_school.items())
+    return [(school, choices) for (_id, school), choices in by_school.items()]
 
 
 class DashboardFilterForm(forms.Form):

@@ -7,20 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from noblame.defaults import GUIDANCE
 from noblame.models import Guidance, SchoolSettings
+from noblame.services import SETTINGS_FIELDS
 
 
 @admin.register(SchoolSettings)
 class SchoolSettingsAdmin(admin.ModelAdmin):
-    list_display = [
-        "school",
-        "check_in_days",
-        "victim_follow_up_min_days",
-        "victim_follow_up_max_days",
-        "group_follow_up_min_days",
-        "group_follow_up_max_days",
-        "max_rounds",
-    ]
-    fields = ["school", *list_display[1:]]
+    list_display = fields = ["school", *SETTINGS_FIELDS]
 
     def has_add_permission(self, request):
         return False  # every school gets its settings when it is created

@@ -266,7 +266,7 @@ def staff_set_roles(account, *, by, school: School, roles) -> None:
 # --- the school's own settings --------------------------------------------------------------
 
 # What a beheerder may set of a school (the protocol's dates are defaults each school may
-# change; the No Blame windows are the application manager's, in ``noblame.SchoolSettings``).
+# change; the No Blame windows are set the same way, in ``noblame.services``).
 SCHOOL_SETTINGS = (
     "one_off_review_days",
     "one_off_review_late_days",
@@ -295,12 +295,14 @@ def holiday_add(school: School, *, by, name: str, starts_on, ends_on) -> SchoolH
     """A holiday of the school's own list. With a list of its own, the school no longer
     follows its region's holidays."""
     require_managed(by, school)
-    overlapping = school.holidays.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
-    if overlapping.exists():
-        raise ValidationError(
-            _("Deze vakantie overlapt met %(other)s.") % {"other": overlapping.first()}
-        )
     with transaction.atomic(), acting_as(by):
+        # The school's row is locked: two holidays added at once cannot both pass the check.
+        school = School.objects.select_for_update().get(pk=school.pk)
+        overlapping = school.holidays.filter(starts_on__lte=ends_on, ends_on__gte=starts_on)
+        if overlapping.exists():
+            raise ValidationError(
+                _("Deze vakantie overlapt met %(other)s.") % {"other": overlapping.first()}
+            )
         holiday = SchoolHoliday(school=school, name=name, starts_on=starts_on, ends_on=ends_on)
         holiday.full_clean()
         holiday.save()
